@@ -1,0 +1,26 @@
+//! `scalable schema manifest`: the JSON Schema editors and tools validate against.
+
+use crate::ExitCode;
+
+/// Which schema to print.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Which {
+    /// The `scalable.yaml` manifest.
+    Manifest,
+}
+
+/// Flags of `scalable schema`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The schema to print
+    #[arg(value_enum)]
+    which: Which,
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> ExitCode {
+    match args.which {
+        Which::Manifest => print!("{}", scalable_manifest::manifest_schema()),
+    }
+    ExitCode::Ok
+}

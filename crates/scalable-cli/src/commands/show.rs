@@ -1,0 +1,36 @@
+//! `scalable show`: the manifest as a target resolves it, as canonical JSON.
+
+use scalable_manifest::render;
+
+use crate::commands::load;
+use crate::{ExitCode, ManifestArg};
+
+/// Flags of `scalable show`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    manifest: ManifestArg,
+    /// Resolve for this target (its overlay applied); default: the whole manifest
+    #[arg(long, short = 't')]
+    target: Option<String>,
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> ExitCode {
+    let path = args.manifest.path();
+    let doc = match load(&path) {
+        Ok(doc) => doc,
+        Err(code) => return code,
+    };
+    let report = doc.validate(args.target.as_deref());
+    let Some(manifest) = &report.manifest else {
+        print!("{}", render::text(&report, &doc.source));
+        return ExitCode::Invalid;
+    };
+    let value = serde_json::to_value(manifest).expect("a manifest always serialises");
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&value).expect("JSON always serialises")
+    );
+    ExitCode::Ok
+}

@@ -1,0 +1,97 @@
+//! `scalable validate`: every problem in one pass, compiler-style or as JSON.
+
+use scalable_manifest::{
+    Code, Diagnostic, Document, LOCK_FILE, Lock, Report, digest, render, yaml::Pos,
+};
+
+use crate::commands::fatal_code;
+use crate::{ExitCode, Format, ManifestArg};
+
+/// Flags of `scalable validate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    manifest: ManifestArg,
+    /// Validate the manifest as this target resolves it (its overlay applied)
+    #[arg(long, short = 't')]
+    target: Option<String>,
+    /// Treat warnings as errors
+    #[arg(long)]
+    strict: bool,
+    /// Fail when `manifest.lock` is missing or does not match the manifest
+    #[arg(long)]
+    locked: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> ExitCode {
+    let path = args.manifest.path();
+    let mut report = match scalable_manifest::load(&path) {
+        Ok(doc) => {
+            let mut report = doc.validate(args.target.as_deref());
+            if args.locked {
+                check_lock(&doc, &path, &mut report);
+            }
+            report
+        }
+        Err(d) if d.code == Code::Io => {
+            eprint!("{}", render::diagnostic(&d, ""));
+            return fatal_code(&d);
+        }
+        Err(d) => Report {
+            file: d.file.clone(),
+            diagnostics: vec![d],
+            manifest: None,
+        },
+    };
+    let source = std::fs::read_to_string(&path).unwrap_or_default();
+    if args.strict {
+        for d in &mut report.diagnostics {
+            d.severity = scalable_manifest::Severity::Error;
+        }
+    }
+    match args.format {
+        Format::Text => print!("{}", render::text(&report, &source)),
+        Format::Json => print!("{}", render::json(&report)),
+    }
+    if report.ok() {
+        ExitCode::Ok
+    } else {
+        ExitCode::Invalid
+    }
+}
+
+fn check_lock(doc: &Document, path: &std::path::Path, report: &mut Report) {
+    let Some(manifest) = doc.validate(None).manifest else {
+        return;
+    };
+    let lock_path = path
+        .parent()
+        .unwrap_or(std::path::Path::new(""))
+        .join(LOCK_FILE);
+    let problem = match Lock::read(&lock_path) {
+        Err(e) => Some(format!("{e}")),
+        Ok(lock) if lock.sha256 != digest(&manifest) => Some(format!(
+            "`{}` was written for another version of this manifest ({}, now {})",
+            lock_path.display(),
+            short(&lock.sha256),
+            short(&digest(&manifest))
+        )),
+        Ok(_) => None,
+    };
+    if let Some(message) = problem {
+        let mut d = Diagnostic::new(Code::StaleLock, "", Pos::default(), message).hint(format!(
+            "review the change, then run `scalable lock {}`",
+            path.display()
+        ));
+        d.file = doc.file.clone();
+        report.diagnostics.push(d);
+    }
+}
+
+fn short(digest: &str) -> &str {
+    &digest[..digest.len().min(19)]
+}

@@ -1,0 +1,84 @@
+//! The `scalable` command line. Each command parses its flags with clap and
+//! calls into the library crates; nothing here decides anything a library
+//! could.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+mod commands;
+mod exit;
+
+pub use exit::ExitCode;
+
+/// Scalable: run scientific model ensembles from one manifest.
+#[derive(Debug, Parser)]
+#[command(name = "scalable", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a manifest and report every problem with its position
+    Validate(commands::validate::Args),
+    /// Print a JSON Schema (`manifest`)
+    Schema(commands::schema::Args),
+    /// Write `manifest.lock` beside the manifest
+    Lock(commands::lock::Args),
+    /// Print the manifest as a target resolves it (overlay applied), as JSON
+    Show(commands::show::Args),
+}
+
+/// Text for people or JSON for tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable text.
+    Text,
+    /// One JSON document.
+    Json,
+}
+
+/// The manifest named on the command line, else `SCALABLE_MANIFEST`, else `./scalable.yaml`.
+#[derive(Debug, clap::Args)]
+struct ManifestArg {
+    /// Manifest file [default: $SCALABLE_MANIFEST or ./scalable.yaml]
+    #[arg(value_name = "MANIFEST")]
+    manifest: Option<PathBuf>,
+}
+
+impl ManifestArg {
+    fn path(&self) -> PathBuf {
+        self.manifest
+            .clone()
+            .or_else(|| std::env::var_os("SCALABLE_MANIFEST").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("scalable.yaml"))
+    }
+}
+
+/// Runs the CLI on `args` (the first is the program name) and returns the exit code.
+pub fn run<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => ExitCode::Usage as i32,
+            };
+        }
+    };
+    let code = match cli.command {
+        Command::Validate(args) => commands::validate::run(&args),
+        Command::Schema(args) => commands::schema::run(&args),
+        Command::Lock(args) => commands::lock::run(&args),
+        Command::Show(args) => commands::show::run(&args),
+    };
+    code as i32
+}

@@ -1,0 +1,252 @@
+//! A loaded manifest file and the questions asked of it: validate, resolve a
+//! target, choose a target.
+
+use std::path::{Path, PathBuf};
+
+use crate::check::{self, Ctx};
+use crate::diagnostic::{Code, Diagnostic, Sink, did_you_mean};
+use crate::env::Env;
+use crate::expand::expand;
+use crate::model::{Manifest, Provider};
+use crate::overlay;
+use crate::yaml::{self, Limits, Node, Pos};
+
+/// A parsed manifest file. Parsing problems that do not stop the parse
+/// (duplicate keys) are kept and reported by every validation.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The file as the user named it.
+    pub file: String,
+    /// The directory relative paths in the manifest resolve against.
+    pub dir: PathBuf,
+    /// The file's text, for source excerpts.
+    pub source: String,
+    root: Node,
+    env: Env,
+    parse_diagnostics: Vec<Diagnostic>,
+}
+
+/// The outcome of validating a document.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The file validated.
+    pub file: String,
+    /// Every problem, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The manifest, when there are no errors.
+    pub manifest: Option<Manifest>,
+}
+
+impl Report {
+    /// No errors (warnings allowed).
+    pub fn ok(&self) -> bool {
+        !self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The errors.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+
+    /// The warnings.
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| !d.is_error())
+    }
+}
+
+/// Reads and parses a manifest file, expanding variables from the process
+/// environment over `.env` in the working directory.
+pub fn load(path: &Path) -> Result<Document, Diagnostic> {
+    let file = path.display().to_string();
+    let source = std::fs::read_to_string(path).map_err(|e| {
+        let mut d = Diagnostic::new(Code::Io, "", Pos::default(), format!("cannot read `{file}`: {e}"))
+            .hint(match e.kind() {
+                std::io::ErrorKind::NotFound => "check the path, or create one with `scalable init-component` and `scalable compose`",
+                _ => "check the file's permissions",
+            });
+        d.file = file.clone();
+        d
+    })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let cwd = std::env::current_dir().unwrap_or_default();
+    load_str(&source, &file, &dir, Env::from_process(&cwd))
+}
+
+/// Parses manifest text. `file` names it in messages; `dir` anchors relative paths.
+pub fn load_str(source: &str, file: &str, dir: &Path, env: Env) -> Result<Document, Diagnostic> {
+    let mut sink = Sink::default();
+    let root = yaml::parse(source, Limits::default(), &mut sink).map_err(|mut d| {
+        d.file = file.to_string();
+        d
+    })?;
+    Ok(Document {
+        file: file.to_string(),
+        dir: dir.to_path_buf(),
+        source: source.to_string(),
+        root,
+        env,
+        parse_diagnostics: sink.finish(file),
+    })
+}
+
+impl Document {
+    /// The names under `targets`, in file order.
+    pub fn target_names(&self) -> Vec<String> {
+        self.root
+            .get("targets")
+            .and_then(Node::entries)
+            .unwrap_or_default()
+            .iter()
+            .map(|(k, _)| k.key_text().to_string())
+            .collect()
+    }
+
+    /// Validates the whole document (`target` = `None`), or the manifest as
+    /// `target` resolves it (its overlay applied, other targets dropped).
+    pub fn validate(&self, target: Option<&str>) -> Report {
+        let mut sink = Sink::default();
+        for d in &self.parse_diagnostics {
+            sink.push(d.clone());
+        }
+        let manifest = match target {
+            None => {
+                let expanded = expand(&self.root, &self.env, &mut sink);
+                let base = check::manifest(&mut ctx(&mut sink, false, false), &expanded);
+                for name in self.target_names() {
+                    self.check_resolved(&name, &mut sink);
+                }
+                base
+            }
+            Some(name) => match self.unknown_target(name) {
+                Some(d) => {
+                    sink.push(d);
+                    None
+                }
+                None => self.check_resolved(name, &mut sink),
+            },
+        };
+        let ok = !sink.has_errors();
+        Report {
+            file: self.file.clone(),
+            diagnostics: sink.finish(&self.file),
+            manifest: manifest.filter(|_| ok),
+        }
+    }
+
+    fn check_resolved(&self, name: &str, sink: &mut Sink) -> Option<Manifest> {
+        let target = self.root.get("targets")?.get(name)?;
+        if let Some(o) = target.get("overlay").and_then(Node::scalar) {
+            if self
+                .root
+                .get("overlays")
+                .and_then(|n| n.get(&o.text))
+                .is_none()
+            {
+                let pos = target.get("overlay").map_or(target.pos, |n| n.pos);
+                sink.push(
+                    Diagnostic::new(
+                        Code::UnknownOverlay,
+                        format!("targets.{name}.overlay"),
+                        pos,
+                        format!("unknown overlay `{}`", o.text),
+                    )
+                    .hint("define it under `overlays:` or remove the `overlay` key"),
+                );
+            }
+        }
+        let resolved = overlay::resolve(&self.root, name)?;
+        let expanded = expand(&resolved, &self.env, sink);
+        let t = expanded.get("targets").and_then(|t| t.get(name));
+        let provider = t
+            .and_then(|t| t.get("provider"))
+            .and_then(Node::scalar)
+            .and_then(|s| Provider::parse(&s.text));
+        let ec2 = t
+            .and_then(|t| t.get("cluster_type"))
+            .and_then(Node::scalar)
+            .is_some_and(|s| s.text == "ec2");
+        let kubernetes = provider == Some(Provider::Kubernetes);
+        let fargate = provider == Some(Provider::Aws) && !ec2;
+        check::manifest(&mut ctx(sink, kubernetes, fargate), &expanded)
+    }
+
+    fn unknown_target(&self, name: &str) -> Option<Diagnostic> {
+        let names = self.target_names();
+        if names.iter().any(|n| n == name) {
+            return None;
+        }
+        let pos = self.root.get("targets").map_or(
+            Pos {
+                line: 1,
+                column: 1,
+                len: 1,
+            },
+            |n| n.pos,
+        );
+        let listed = if names.is_empty() {
+            "none are defined".to_string()
+        } else {
+            format!("defined: {}", names.join(", "))
+        };
+        let d = Diagnostic::new(
+            Code::UnknownTarget,
+            format!("targets.{name}"),
+            pos,
+            format!("unknown target `{name}`"),
+        );
+        let mut d = match did_you_mean(name, names.iter().map(String::as_str)) {
+            Some(s) => d.hint(format!("did you mean `{s}`? {listed}")),
+            None => d.hint(listed),
+        };
+        d.file = self.file.clone();
+        Some(d)
+    }
+
+    /// Chooses the target: `explicit`, else `from_env` (`SCALABLE_TARGET`), else
+    /// the only target, else the one named `local`. `Ok(None)` when the
+    /// manifest defines no targets (validation reports that).
+    pub fn select_target(
+        &self,
+        explicit: Option<&str>,
+        from_env: Option<&str>,
+    ) -> Result<Option<String>, Diagnostic> {
+        if let Some(name) = explicit.or(from_env).filter(|n| !n.is_empty()) {
+            return match self.unknown_target(name) {
+                Some(d) => Err(d),
+                None => Ok(Some(name.to_string())),
+            };
+        }
+        let names = self.target_names();
+        match names.as_slice() {
+            [] => Ok(None),
+            [only] => Ok(Some(only.clone())),
+            _ if names.iter().any(|n| n == "local") => Ok(Some("local".to_string())),
+            _ => {
+                let pos = self.root.get("targets").map_or(Pos::default(), |n| n.pos);
+                let mut d = Diagnostic::new(
+                    Code::UnknownTarget,
+                    "targets",
+                    pos,
+                    format!("several targets and none chosen: {}", names.join(", ")),
+                )
+                .hint("pass `--target NAME` (Python: `target=`) or set `SCALABLE_TARGET`");
+                d.file = self.file.clone();
+                Err(d)
+            }
+        }
+    }
+}
+
+fn ctx(sink: &mut Sink, kubernetes: bool, fargate: bool) -> Ctx<'_> {
+    Ctx {
+        sink,
+        partial: false,
+        kubernetes,
+        fargate,
+    }
+}
+
+/// The default size limits, for callers that parse YAML themselves.
+pub fn default_limits() -> Limits {
+    Limits::default()
+}
