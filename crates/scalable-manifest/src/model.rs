@@ -14,6 +14,7 @@ use serde::{Serialize, Serializer};
 #[schemars(title = "scalable.yaml (schema version 1)")]
 pub struct Manifest {
     /// Schema version; must be 1.
+    #[schemars(range(min = 1, max = 1))]
     pub version: u32,
     /// Project metadata.
     pub project: Project,

@@ -1,0 +1,70 @@
+# One entry point for people and CI. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+BIN     := $(VENV)/bin
+WHEELS  := target/wheels
+EXAMPLE := docs/examples/scalable.demeter.yaml
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: help demo test lint rust-test py-test wheel-check generate bench fuzz clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+demo: $(VENV)/.wheel ## Main job: build into .venv, validate and show the example Demeter manifest
+	@for t in local hpc hpc-fine aws; do $(BIN)/scalable validate $(EXAMPLE) --target $$t || exit 1; done
+	$(BIN)/scalable show $(EXAMPLE) --target hpc-fine
+
+test: lint rust-test py-test wheel-check ## Every test: lints, Rust tests, Python tests, the wheel in a fresh venv
+	@echo "make test: all checks passed"
+
+$(VENV)/.tools: requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# The wheel is rebuilt whenever Rust or Python sources change.
+SOURCES := $(shell find crates python -type f \( -name '*.rs' -o -name '*.py' -o -name '*.pyi' -o -name 'Cargo.toml' \) 2>/dev/null) Cargo.toml Cargo.lock pyproject.toml
+$(VENV)/.wheel: $(VENV)/.tools $(SOURCES)
+	rm -f $(WHEELS)/scalable-*.whl
+	$(BIN)/maturin build --release --quiet --out $(WHEELS)
+	$(BIN)/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(WHEELS)/scalable-*.whl
+	touch $@
+
+lint: $(VENV)/.wheel ## cargo fmt, clippy, ruff, mypy, stubtest
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+	$(BIN)/ruff check python tests bench
+	$(BIN)/ruff format --check python tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m mypy.stubtest scalable._core --allowlist .mypy-stubtest-allowlist
+
+rust-test: ## Rust unit, property, snapshot and CLI tests
+	cargo test --workspace --quiet
+
+py-test: $(VENV)/.wheel ## Python tests against the installed wheel
+	$(BIN)/pytest -q
+
+wheel-check: $(VENV)/.wheel ## Install the built wheel into a fresh venv and run its command
+	rm -rf target/wheel-venv
+	python3 -m venv target/wheel-venv
+	target/wheel-venv/bin/pip install --quiet --disable-pip-version-check --no-deps $(WHEELS)/scalable-*.whl
+	target/wheel-venv/bin/scalable validate $(EXAMPLE) > /dev/null
+	target/wheel-venv/bin/python -m scalable --version
+	cd /tmp && $(CURDIR)/target/wheel-venv/bin/python -c "import scalable, scalable._core; print('wheel ok', scalable.__version__)"
+
+generate: ## Regenerate checked-in files (JSON Schema)
+	cargo run --quiet -p scalable-cli -- schema manifest > schemas/manifest.schema.json
+
+bench: $(VENV)/.wheel ## Whole-command and in-process benchmarks (see docs/performance.md)
+	bash bench/validate.sh
+	cargo bench -p scalable-manifest --bench validate
+
+fuzz: ## Fuzz the manifest parser+validator (FUZZ_SECONDS, default 60)
+	bash fuzz/run.sh $${FUZZ_SECONDS:-60}
+
+clean: ## Remove build outputs and the venv
+	rm -rf target $(VENV) fuzz/target

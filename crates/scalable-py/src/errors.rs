@@ -1,0 +1,43 @@
+//! Python exceptions mirroring the library's error kinds. Each carries the
+//! diagnostic's fields (`code`, `path`, `file`, `line`, `column`, `message`,
+//! `hint`) so callers never parse a message string.
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+
+create_exception!(
+    _core,
+    ScalableError,
+    PyException,
+    "Base class of every error Scalable raises."
+);
+create_exception!(
+    _core,
+    ManifestError,
+    ScalableError,
+    "A manifest that cannot be read or parsed, or a target that cannot be chosen."
+);
+
+/// A `ManifestError` carrying the diagnostic's fields as attributes.
+pub fn manifest_error(py: Python<'_>, d: &scalable_manifest::Diagnostic) -> PyErr {
+    let text = if d.line > 0 {
+        format!(
+            "{}:{}:{}: [{}] {}",
+            d.file, d.line, d.column, d.code, d.message
+        )
+    } else {
+        format!("{}: [{}] {}", d.file, d.code, d.message)
+    };
+    let err = ManifestError::new_err(text);
+    let value = err.value(py);
+    // Setting plain attributes on a fresh exception instance cannot fail.
+    let _ = value.setattr("code", d.code.as_str());
+    let _ = value.setattr("path", &d.path);
+    let _ = value.setattr("file", &d.file);
+    let _ = value.setattr("line", d.line);
+    let _ = value.setattr("column", d.column);
+    let _ = value.setattr("message", &d.message);
+    let _ = value.setattr("hint", d.hint.as_deref());
+    err
+}

@@ -1,0 +1,53 @@
+//! `scalable._core`: the private extension module. It converts between Python
+//! and the library crates and maps their errors onto Python exceptions; it
+//! decides nothing itself.
+
+mod errors;
+mod manifest;
+
+use pyo3::prelude::*;
+
+/// The module Python imports as `scalable._core`.
+#[pymodule]
+mod _core {
+    use pyo3::prelude::*;
+
+    #[pymodule_export]
+    use crate::errors::{ManifestError, ScalableError};
+    #[pymodule_export]
+    use crate::manifest::{Diagnostic, Manifest, ValidationReport};
+
+    #[pymodule_export]
+    use super::{cli_main, is_secret_name, manifest_schema, parse_dotenv};
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("__version__", env!("CARGO_PKG_VERSION"))
+    }
+}
+
+/// Runs the `scalable` command line with `argv` (program name first) and
+/// returns its exit code. The GIL is released while it runs.
+#[pyfunction]
+fn cli_main(py: Python<'_>, argv: Vec<String>) -> i32 {
+    py.detach(|| scalable_cli::run(argv))
+}
+
+/// Parses the text of a `.env` file into its variables.
+#[pyfunction]
+fn parse_dotenv(text: &str) -> std::collections::BTreeMap<String, String> {
+    scalable_manifest::parse_dotenv(text)
+}
+
+/// Whether a variable's value must never be shown (its name holds KEY, TOKEN,
+/// SECRET or PASSWORD).
+#[pyfunction]
+fn is_secret_name(name: &str) -> bool {
+    scalable_manifest::is_secret_name(name)
+}
+
+/// The JSON Schema of `scalable.yaml`.
+#[pyfunction]
+fn manifest_schema() -> String {
+    scalable_manifest::manifest_schema()
+}

@@ -1,0 +1,185 @@
+//! Manifest documents, validation reports and diagnostics as Python objects.
+
+use pyo3::prelude::*;
+
+use crate::errors::manifest_error;
+
+/// One validation problem.
+#[pyclass(frozen, get_all, module = "scalable._core")]
+#[derive(Clone)]
+pub struct Diagnostic {
+    /// Stable code, e.g. `E_BAD_MEMORY`.
+    code: String,
+    /// `error` or `warning`.
+    severity: String,
+    /// Dotted path, e.g. `components.demeter.memory`.
+    path: String,
+    /// The manifest file.
+    file: String,
+    /// 1-based line (0 when the problem has no position).
+    line: usize,
+    /// 1-based column.
+    column: usize,
+    /// What is wrong.
+    message: String,
+    /// What to do about it.
+    hint: Option<String>,
+}
+
+#[pymethods]
+impl Diagnostic {
+    fn __repr__(&self) -> String {
+        format!(
+            "Diagnostic(code={:?}, path={:?}, line={}, column={}, message={:?})",
+            self.code, self.path, self.line, self.column, self.message
+        )
+    }
+}
+
+impl From<&scalable_manifest::Diagnostic> for Diagnostic {
+    fn from(d: &scalable_manifest::Diagnostic) -> Self {
+        Diagnostic {
+            code: d.code.as_str().to_string(),
+            severity: match d.severity {
+                scalable_manifest::Severity::Error => "error",
+                scalable_manifest::Severity::Warning => "warning",
+            }
+            .to_string(),
+            path: d.path.clone(),
+            file: d.file.clone(),
+            line: d.line,
+            column: d.column,
+            message: d.message.clone(),
+            hint: d.hint.clone(),
+        }
+    }
+}
+
+/// The outcome of validating a manifest.
+#[pyclass(frozen, module = "scalable._core")]
+pub struct ValidationReport {
+    report: scalable_manifest::Report,
+    source: String,
+}
+
+#[pymethods]
+impl ValidationReport {
+    /// True when there are no errors (warnings allowed).
+    #[getter]
+    fn ok(&self) -> bool {
+        self.report.ok()
+    }
+
+    /// The errors, sorted by position.
+    #[getter]
+    fn errors(&self) -> Vec<Diagnostic> {
+        self.report.errors().map(Diagnostic::from).collect()
+    }
+
+    /// The warnings, sorted by position.
+    #[getter]
+    fn warnings(&self) -> Vec<Diagnostic> {
+        self.report.warnings().map(Diagnostic::from).collect()
+    }
+
+    /// The file validated.
+    #[getter]
+    fn file(&self) -> String {
+        self.report.file.clone()
+    }
+
+    /// The compiler-style text `scalable validate` prints.
+    fn to_text(&self) -> String {
+        scalable_manifest::render::text(&self.report, &self.source)
+    }
+
+    /// The JSON `scalable validate --format json` prints.
+    fn to_json(&self) -> String {
+        scalable_manifest::render::json(&self.report)
+    }
+
+    /// The validated manifest as canonical JSON, or None when invalid.
+    fn manifest_json(&self) -> Option<String> {
+        self.report
+            .manifest
+            .as_ref()
+            .map(scalable_manifest::canonical_json)
+    }
+
+    fn __bool__(&self) -> bool {
+        self.report.ok()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "ValidationReport(ok={}, errors={}, warnings={})",
+            self.report.ok(),
+            self.report.errors().count(),
+            self.report.warnings().count()
+        )
+    }
+}
+
+/// A parsed manifest file.
+#[pyclass(unsendable, module = "scalable._core")]
+pub struct Manifest {
+    doc: scalable_manifest::Document,
+}
+
+#[pymethods]
+impl Manifest {
+    /// Reads and parses `path`; raises `ManifestError` when it cannot.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Manifest> {
+        scalable_manifest::load(&path)
+            .map(|doc| Manifest { doc })
+            .map_err(|d| manifest_error(py, &d))
+    }
+
+    /// The file as named when loading.
+    #[getter]
+    fn file(&self) -> String {
+        self.doc.file.clone()
+    }
+
+    /// Target names in file order.
+    #[getter]
+    fn target_names(&self) -> Vec<String> {
+        self.doc.target_names()
+    }
+
+    /// Validates the whole manifest, or as `target` resolves it.
+    #[pyo3(signature = (target=None))]
+    fn validate(&self, target: Option<&str>) -> ValidationReport {
+        ValidationReport {
+            report: self.doc.validate(target),
+            source: self.doc.source.clone(),
+        }
+    }
+
+    /// Chooses a target: `explicit`, else `from_env`, else the only one, else
+    /// `local`; raises `ManifestError` naming the targets when none fits.
+    #[pyo3(signature = (explicit=None, from_env=None))]
+    fn select_target(
+        &self,
+        py: Python<'_>,
+        explicit: Option<&str>,
+        from_env: Option<&str>,
+    ) -> PyResult<Option<String>> {
+        self.doc
+            .select_target(explicit, from_env)
+            .map_err(|d| manifest_error(py, &d))
+    }
+
+    /// The `sha256:` lock digest of the whole manifest; raises when invalid.
+    fn lock_digest(&self, py: Python<'_>) -> PyResult<String> {
+        let report = self.doc.validate(None);
+        match &report.manifest {
+            Some(m) => Ok(scalable_manifest::digest(m)),
+            None => Err(manifest_error(
+                py,
+                report.errors().next().expect("invalid means an error"),
+            )),
+        }
+    }
+}

@@ -1,0 +1,52 @@
+"""Scalable: run scientific model ensembles from one manifest.
+
+The public API is imported lazily so ``import scalable`` stays cheap (no Dask,
+no native module until something is used).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scalable._core import Diagnostic, ManifestError, ScalableError, ValidationReport
+    from scalable.env import load_env
+    from scalable.session import ScalableSession
+
+__all__ = [
+    "Diagnostic",
+    "ManifestError",
+    "ScalableError",
+    "ScalableSession",
+    "ValidationReport",
+    "__version__",
+    "load_env",
+]
+
+_LAZY = {
+    "ScalableSession": "scalable.session",
+    "load_env": "scalable.env",
+    "ManifestError": "scalable._core",
+    "ScalableError": "scalable._core",
+    "Diagnostic": "scalable._core",
+    "ValidationReport": "scalable._core",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from scalable._core import __version__
+
+        return __version__
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'scalable' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

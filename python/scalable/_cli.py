@@ -1,0 +1,12 @@
+"""The ``scalable`` console script: hands argv to the Rust CLI."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    """Run the ``scalable`` command and exit with its code."""
+    from scalable._core import cli_main
+
+    sys.exit(cli_main(["scalable", *sys.argv[1:]]))
