@@ -1,6 +1,20 @@
 """Type stubs for the private native module (kept in step with crates/scalable-py)."""
 
 import os
+from typing import final
+
+__all__ = [
+    "Diagnostic",
+    "Manifest",
+    "ManifestError",
+    "ScalableError",
+    "ValidationReport",
+    "__version__",
+    "cli_main",
+    "is_secret_name",
+    "manifest_schema",
+    "parse_dotenv",
+]
 
 __version__: str
 
@@ -18,6 +32,7 @@ class ManifestError(ScalableError):
     message: str
     hint: str | None
 
+@final
 class Diagnostic:
     """One validation problem."""
 
@@ -38,6 +53,7 @@ class Diagnostic:
     @property
     def hint(self) -> str | None: ...
 
+@final
 class ValidationReport:
     """The outcome of validating a manifest."""
 
@@ -54,6 +70,7 @@ class ValidationReport:
     def manifest_json(self) -> str | None: ...
     def __bool__(self) -> bool: ...
 
+@final
 class Manifest:
     """A parsed manifest file."""
 

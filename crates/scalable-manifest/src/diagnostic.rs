@@ -254,12 +254,14 @@ impl Sink {
     }
 }
 
-/// "did you mean" for a misspelled name among `known`.
+/// "did you mean" for a misspelled name among `known`: the closest name by
+/// edit distance (transpositions count once), if it is close enough to be a typo.
 pub fn did_you_mean<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
     known
         .into_iter()
-        .map(|k| (strsim::jaro_winkler(word, k), k))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|k| (strsim::damerau_levenshtein(word, k), k))
+        .filter(|(distance, k)| *distance <= limit || strsim::jaro_winkler(word, k) > 0.9)
+        .min_by_key(|(distance, _)| *distance)
         .map(|(_, k)| k)
 }
