@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::check::{self, Ctx};
 use crate::diagnostic::{Code, Diagnostic, Sink, did_you_mean};
-use crate::env::Env;
+use crate::env::{Env, is_secret_name};
 use crate::expand::expand;
 use crate::model::{Manifest, Provider};
 use crate::overlay;
@@ -129,8 +129,23 @@ impl Document {
         Report {
             file: self.file.clone(),
             diagnostics: sink.finish(&self.file),
-            manifest: manifest.filter(|_| ok),
+            manifest: manifest.filter(|_| ok).map(|mut m| {
+                m.secret_values = self.secret_values();
+                m
+            }),
         }
+    }
+
+    /// Values of the secret-named variables this file refers to as `${NAME}`.
+    fn secret_values(&self) -> Vec<String> {
+        self.source
+            .split("${")
+            .skip(1)
+            .filter_map(|rest| rest.split(['}', ':']).next())
+            .filter(|name| is_secret_name(name))
+            .filter_map(|name| self.env.get(name))
+            .map(str::to_string)
+            .collect()
     }
 
     fn check_resolved(&self, name: &str, sink: &mut Sink) -> Option<Manifest> {
@@ -249,4 +264,69 @@ fn ctx(sink: &mut Sink, kubernetes: bool, fargate: bool) -> Ctx<'_> {
 /// The default size limits, for callers that parse YAML themselves.
 pub fn default_limits() -> Limits {
     Limits::default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET_MANIFEST: &str = r#"version: 1
+project: {name: p}
+targets: {local: {provider: local}}
+components:
+  c:
+    memory: 1G
+    env:
+      API: "${MY_API_KEY}"
+      DB_PASSWORD: in-file
+      HEADER: "Bearer ${MY_TOKEN}"
+      PLAIN: "${MY_PLAIN}"
+tasks: {t: {component: c}}
+"#;
+
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        Env::from_map(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn redacted_json_masks_secret_values_and_secret_named_entries() {
+        let vars = env(&[
+            ("MY_API_KEY", "sk-abc123"),
+            ("MY_TOKEN", "tok999"),
+            ("MY_PLAIN", "visible"),
+        ]);
+        let doc = load_str(SECRET_MANIFEST, "s.yaml", Path::new("."), vars).unwrap();
+        let manifest = doc.validate(None).manifest.expect("valid");
+        let shown = manifest.redacted_json().to_string();
+        for secret in ["sk-abc123", "tok999", "in-file"] {
+            assert!(!shown.contains(secret), "{secret} leaked: {shown}");
+        }
+        assert!(shown.contains("Bearer ***"));
+        assert!(shown.contains("visible"));
+        // The lock still covers the real values.
+        assert!(crate::canonical_json(&manifest).contains("sk-abc123"));
+    }
+
+    #[test]
+    fn secret_values_never_reach_messages() {
+        let source = "version: 1\nproject: {name: p}\ntargets: {local: {provider: local}}\n\
+            components: {c: {memory: \"${MY_SECRET}\"}}\ntasks: {t: {component: c}}\n";
+        let doc = load_str(
+            source,
+            "s.yaml",
+            Path::new("."),
+            env(&[("MY_SECRET", "hunter2")]),
+        )
+        .unwrap();
+        let report = doc.validate(None);
+        let text = crate::render::text(&report, source) + &crate::render::json(&report);
+        assert!(!report.ok());
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("`***` is not a memory size"), "{text}");
+    }
 }

@@ -27,6 +27,41 @@ pub struct Manifest {
     /// Partial manifests a target can deep-merge onto this one.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub overlays: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
+    /// Values of secret-named variables the manifest expanded; shown as `***`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub secret_values: Vec<String>,
+}
+
+impl Manifest {
+    /// The manifest as JSON with secrets masked: values of secret-named
+    /// variables it expanded, and `env` entries whose names are secret-named.
+    pub fn redacted_json(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).expect("a manifest always serialises");
+        redact(&mut value, &self.secret_values, false);
+        value
+    }
+}
+
+fn redact(value: &mut serde_json::Value, secrets: &[String], secret_key: bool) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if secret_key => *s = "***".to_string(),
+        Value::String(s) => {
+            for secret in secrets.iter().filter(|v| !v.is_empty()) {
+                if s.contains(secret.as_str()) {
+                    *s = s.replace(secret.as_str(), "***");
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| redact(v, secrets, false)),
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                redact(v, secrets, crate::env::is_secret_name(k) && v.is_string());
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The `project` block.

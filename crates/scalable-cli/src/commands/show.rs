@@ -1,4 +1,4 @@
-//! `scalable show`: the manifest as a target resolves it, as canonical JSON.
+//! `scalable show`: the manifest as a target resolves it, as JSON with secrets masked.
 
 use scalable_manifest::render;
 
@@ -27,7 +27,9 @@ pub fn run(args: &Args) -> ExitCode {
         print!("{}", render::text(&report, &doc.source));
         return ExitCode::Invalid;
     };
-    let value = serde_json::to_value(manifest).expect("a manifest always serialises");
+    // Secrets never reach the terminal: values of secret-named variables and
+    // secret-named env entries are masked.
+    let value = manifest.redacted_json();
     println!(
         "{}",
         serde_json::to_string_pretty(&value).expect("JSON always serialises")

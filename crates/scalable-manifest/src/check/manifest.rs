@@ -70,6 +70,7 @@ pub(crate) fn manifest(cx: &mut Ctx<'_>, root: &Node) -> Option<Manifest> {
         components: components?,
         tasks: tasks?,
         overlays: overlays.unwrap_or_default(),
+        secret_values: Vec::new(),
     })
 }
 
