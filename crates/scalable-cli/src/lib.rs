@@ -30,6 +30,10 @@ enum Command {
     Lock(commands::lock::Args),
     /// Print the manifest as a target resolves it (overlay applied), as JSON
     Show(commands::show::Args),
+    /// Plan a target: worker groups, sizing, storage, duration and cost
+    Plan(commands::plan::PlanArgs),
+    /// Validate and plan a target, then run it (`--dry-run`: plan only)
+    Run(commands::run::Args),
 }
 
 /// Text for people or JSON for tools.
@@ -79,6 +83,8 @@ where
         Command::Schema(args) => commands::schema::run(&args),
         Command::Lock(args) => commands::lock::run(&args),
         Command::Show(args) => commands::show::run(&args),
+        Command::Plan(args) => commands::plan::run(&args),
+        Command::Run(args) => commands::run::run(&args),
     };
     code as i32
 }

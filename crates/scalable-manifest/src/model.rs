@@ -180,6 +180,9 @@ pub struct LocalTarget {
     /// Whether components run in containers locally.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub containers: Option<ContainerRuntime>,
+    /// What a core-hour costs here, for cost estimates (none: core-hours only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_per_core_hour: Option<f64>,
 }
 
 /// Options of a `slurm` target.
@@ -210,6 +213,9 @@ pub struct SlurmTarget {
     /// Extra `#SBATCH` lines, e.g. `--constraint=haswell`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub job_extra_directives: Vec<String>,
+    /// What a core-hour costs on this cluster, for cost estimates (none: core-hours only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_per_core_hour: Option<f64>,
 }
 
 /// Options of a `kubernetes` target.

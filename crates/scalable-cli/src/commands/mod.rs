@@ -1,6 +1,8 @@
 //! One module per command.
 
 pub mod lock;
+pub mod plan;
+pub mod run;
 pub mod schema;
 pub mod show;
 pub mod validate;

@@ -7,6 +7,8 @@ use crate::ExitCode;
 pub enum Which {
     /// The `scalable.yaml` manifest.
     Manifest,
+    /// The plan JSON `scalable plan` writes.
+    Plan,
 }
 
 /// Flags of `scalable schema`.
@@ -21,6 +23,7 @@ pub struct Args {
 pub fn run(args: &Args) -> ExitCode {
     match args.which {
         Which::Manifest => print!("{}", scalable_manifest::manifest_schema()),
+        Which::Plan => print!("{}", scalable_plan::schema()),
     }
     ExitCode::Ok
 }

@@ -23,6 +23,7 @@ pub const PROVIDER_KEYS: &[(Provider, &[&str])] = &[
             "threads_per_worker",
             "processes",
             "containers",
+            "price_per_core_hour",
         ],
     ),
     (
@@ -35,6 +36,7 @@ pub const PROVIDER_KEYS: &[(Provider, &[&str])] = &[
             "comm_port",
             "container_runtime",
             "job_extra_directives",
+            "price_per_core_hour",
         ],
     ),
     (
@@ -124,6 +126,7 @@ pub(crate) fn target(cx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Target
                     ],
                 )
             }),
+            price_per_core_hour: price(cx, &m),
         }),
         Provider::Slurm => Target::Slurm(slurm(cx, &m, overlay)),
         Provider::Kubernetes => Target::Kubernetes(kubernetes(cx, &m, overlay)),
@@ -236,6 +239,7 @@ fn slurm(cx: &mut Ctx<'_>, m: &Map<'_>, overlay: Option<String>) -> SlurmTarget 
             .get("job_extra_directives")
             .and_then(|n| cx.string_list(n, &m.path("job_extra_directives")))
             .unwrap_or_default(),
+        price_per_core_hour: price(cx, m),
     }
 }
 
@@ -383,4 +387,23 @@ fn adaptive(cx: &mut Ctx<'_>, m: &Map<'_>) -> Option<Adaptive> {
         return None;
     }
     Some(Adaptive { minimum, maximum })
+}
+
+fn price(cx: &mut Ctx<'_>, m: &Map<'_>) -> Option<f64> {
+    let node = m.get("price_per_core_hour")?;
+    let path = m.path("price_per_core_hour");
+    let value = cx.number(node, &path)?;
+    if value >= 0.0 && value.is_finite() {
+        return Some(value);
+    }
+    cx.report(
+        Diagnostic::new(
+            Code::BadValue,
+            &path,
+            node.pos,
+            format!("a price cannot be {value}"),
+        )
+        .hint("give the cost of one core-hour in your currency, e.g. `price_per_core_hour: 0.02`"),
+    );
+    None
 }

@@ -1,0 +1,143 @@
+//! `scalable plan` (and `scalable run --dry-run`): validate for a target,
+//! plan, print the summary or JSON, optionally write plan.json + manifest.lock.
+
+use std::path::PathBuf;
+
+use scalable_manifest::{LOCK_FILE, Lock, render as manifest_render};
+use scalable_plan::{Failure, Machine, Objective, Plan, Policy, Request, plan_document};
+
+use crate::commands::load;
+use crate::{ExitCode, Format, ManifestArg};
+
+/// Flags shared by `plan` and `run --dry-run`.
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    manifest: ManifestArg,
+    /// Target to plan for [default: $SCALABLE_TARGET, the only target, or `local`]
+    #[arg(long, short = 't')]
+    target: Option<String>,
+    /// Plan only; launch nothing (planning never launches anything)
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write the plan JSON here, and `manifest.lock` beside it
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// What to optimise: cost, time or balance
+    #[arg(long, value_parser = objective, default_value = "balance")]
+    objective: Objective,
+    /// Margins and retries: safe, aggressive or manual (exactly as written)
+    #[arg(long, value_parser = policy, default_value = "manual")]
+    policy: Policy,
+    /// Scenarios (fan-out tasks) to plan for [default: 10]
+    #[arg(long, value_name = "N")]
+    scenarios: Option<u32>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+fn objective(text: &str) -> Result<Objective, String> {
+    Objective::parse(text)
+        .ok_or_else(|| format!("`{text}` is not an objective; use cost, time or balance"))
+}
+
+fn policy(text: &str) -> Result<Policy, String> {
+    Policy::parse(text)
+        .ok_or_else(|| format!("`{text}` is not a policy; use safe, aggressive or manual"))
+}
+
+/// Runs `scalable plan`.
+pub fn run(args: &PlanArgs) -> ExitCode {
+    let plan = match make(args) {
+        Ok(plan) => plan,
+        Err(code) => return code,
+    };
+    if let Some(path) = &args.output {
+        if let Err(code) = write(&plan, path, args) {
+            return code;
+        }
+    }
+    match (args.format, &args.output) {
+        (Format::Json, None) => print!("{}", scalable_plan::to_json(&plan)),
+        (Format::Json, Some(_)) => {}
+        (Format::Text, _) => print!("{}", scalable_plan::render::text(&plan)),
+    }
+    ExitCode::Ok
+}
+
+/// Loads, validates and plans; prints why when it cannot.
+pub fn make(args: &PlanArgs) -> Result<Plan, ExitCode> {
+    let path = args.manifest.path();
+    let doc = load(&path)?;
+    let target = match doc.select_target(
+        args.target.as_deref(),
+        std::env::var("SCALABLE_TARGET").ok().as_deref(),
+    ) {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            print!(
+                "{}",
+                manifest_render::text(&doc.validate(None), &doc.source)
+            );
+            return Err(ExitCode::Invalid);
+        }
+        Err(d) => {
+            eprint!("{}", manifest_render::diagnostic(&d, &doc.source));
+            return Err(ExitCode::Invalid);
+        }
+    };
+    let request = Request {
+        objective: args.objective,
+        policy: args.policy,
+        scenarios: args.scenarios,
+        ..Request::new(target)
+    };
+    match plan_document(&doc, request, Machine::detect(), None) {
+        Ok(plan) => Ok(plan),
+        Err(Failure::Invalid(report)) => {
+            print!("{}", manifest_render::text(&report, &doc.source));
+            Err(ExitCode::Invalid)
+        }
+        Err(Failure::Plan(e)) => {
+            eprintln!("error[{}]: {e}\n  = help: {}", e.code(), e.hint());
+            Err(ExitCode::Invalid)
+        }
+    }
+}
+
+fn write(plan: &Plan, path: &std::path::Path, args: &PlanArgs) -> Result<(), ExitCode> {
+    let fail = |what: &std::path::Path, e: std::io::Error| {
+        eprintln!("error: cannot write `{}`: {e}", what.display());
+        ExitCode::Usage
+    };
+    scalable_manifest::write_atomic(path, scalable_plan::to_json(plan).as_bytes())
+        .map_err(|e| fail(path, e))?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let lock_path = dir.join(LOCK_FILE);
+    match &plan.manifest_lock {
+        Some(sha256) => {
+            let lock = Lock {
+                version: 1,
+                manifest: manifest_name(&args.manifest.path()),
+                sha256: sha256.clone(),
+            };
+            lock.write(&lock_path).map_err(|e| fail(&lock_path, e))?;
+            eprintln!("Wrote {} and {}", path.display(), lock_path.display());
+        }
+        None => eprintln!(
+            "Wrote {} (no {LOCK_FILE}: other parts of the manifest have errors)",
+            path.display()
+        ),
+    }
+    Ok(())
+}
+
+fn manifest_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
