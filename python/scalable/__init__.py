@@ -9,13 +9,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from scalable._core import Diagnostic, ManifestError, ScalableError, ValidationReport
+    from scalable._core import (
+        Diagnostic,
+        ManifestError,
+        Plan,
+        PlanError,
+        ScalableError,
+        ValidationReport,
+    )
     from scalable.env import load_env
     from scalable.session import ScalableSession
 
 __all__ = [
     "Diagnostic",
     "ManifestError",
+    "Plan",
+    "PlanError",
     "ScalableError",
     "ScalableSession",
     "ValidationReport",
@@ -27,6 +36,8 @@ _LAZY = {
     "ScalableSession": "scalable.session",
     "load_env": "scalable.env",
     "ManifestError": "scalable._core",
+    "Plan": "scalable._core",
+    "PlanError": "scalable._core",
     "ScalableError": "scalable._core",
     "Diagnostic": "scalable._core",
     "ValidationReport": "scalable._core",

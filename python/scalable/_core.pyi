@@ -1,12 +1,14 @@
 """Type stubs for the private native module (kept in step with crates/scalable-py)."""
 
 import os
-from typing import final
+from typing import Any, final
 
 __all__ = [
     "Diagnostic",
     "Manifest",
     "ManifestError",
+    "Plan",
+    "PlanError",
     "ScalableError",
     "ValidationReport",
     "__version__",
@@ -14,6 +16,7 @@ __all__ = [
     "is_secret_name",
     "manifest_schema",
     "parse_dotenv",
+    "plan_manifest",
 ]
 
 __version__: str
@@ -31,6 +34,48 @@ class ManifestError(ScalableError):
     column: int
     message: str
     hint: str | None
+
+class PlanError(ScalableError):
+    """A plan that cannot be made, or a plan file that cannot be read."""
+
+    code: str
+    message: str
+    hint: str
+
+@final
+class Plan:
+    """A resolved execution plan."""
+
+    @staticmethod
+    def read(path: str | os.PathLike[str]) -> Plan: ...
+    @staticmethod
+    def from_json(text: str) -> Plan: ...
+    def to_json(self) -> str: ...
+    def to_text(self) -> str: ...
+    @property
+    def manifest_lock(self) -> str | None: ...
+    @property
+    def project(self) -> str: ...
+    @property
+    def target(self) -> str: ...
+    @property
+    def provider(self) -> str: ...
+    @property
+    def cost(self) -> dict[str, Any]: ...
+    @property
+    def worker_groups(self) -> list[dict[str, Any]]: ...
+    @property
+    def duration(self) -> dict[str, Any]: ...
+    @property
+    def warnings(self) -> list[dict[str, Any]]: ...
+
+def plan_manifest(
+    manifest: Manifest,
+    target: str,
+    objective: str = "balance",
+    policy: str = "manual",
+    scenarios: int | None = None,
+) -> Plan: ...
 
 @final
 class Diagnostic:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from scalable._core import Manifest, ValidationReport
+from scalable._core import Manifest, Plan, ValidationReport, plan_manifest
 
 
 class ScalableSession:
@@ -56,6 +56,26 @@ class ScalableSession:
         ``.code``, ``.path``, ``.message``, ``.line``, ``.column`` and ``.hint``.
         """
         return self._manifest.validate(self._target)
+
+    def plan(
+        self,
+        dry_run: bool = True,
+        objective: str = "balance",
+        policy: str = "manual",
+        scenarios: int | None = None,
+    ) -> Plan:
+        """Plan the chosen target: worker groups, sizing, storage, duration, cost.
+
+        ``objective`` is ``cost``, ``time`` or ``balance`` (``"minimize cost"``
+        works too); ``policy`` is ``safe``, ``aggressive`` or ``manual``.
+        Planning never launches anything; ``dry_run`` is accepted for symmetry
+        with ``scalable run --dry-run``. The plan has ``.to_json()`` (the same
+        bytes ``scalable plan --format json`` prints), ``.manifest_lock``,
+        ``.cost`` and ``.worker_groups``. Raises :class:`scalable.ManifestError`
+        when the manifest is invalid for the target.
+        """
+        del dry_run
+        return plan_manifest(self._manifest, self._target or "", objective, policy, scenarios)
 
     def __repr__(self) -> str:
         return f"ScalableSession({str(self.manifest_path)!r}, target={self._target!r})"

@@ -19,6 +19,23 @@ create_exception!(
     "A manifest that cannot be read or parsed, or a target that cannot be chosen."
 );
 
+create_exception!(
+    _core,
+    PlanError,
+    ScalableError,
+    "A plan that cannot be made, or a plan file that is missing, malformed or of another schema version."
+);
+
+/// A `PlanError` carrying `code` and `hint`.
+pub fn plan_error(py: Python<'_>, e: &scalable_plan::PlanError) -> PyErr {
+    let err = PlanError::new_err(format!("[{}] {e}", e.code()));
+    let value = err.value(py);
+    let _ = value.setattr("code", e.code());
+    let _ = value.setattr("message", e.to_string());
+    let _ = value.setattr("hint", e.hint());
+    err
+}
+
 /// A `ManifestError` carrying the diagnostic's fields as attributes.
 pub fn manifest_error(py: Python<'_>, d: &scalable_manifest::Diagnostic) -> PyErr {
     let text = if d.line > 0 {

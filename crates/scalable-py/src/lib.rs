@@ -4,6 +4,7 @@
 
 mod errors;
 mod manifest;
+mod plan;
 
 use pyo3::prelude::*;
 
@@ -13,9 +14,11 @@ mod _core {
     use pyo3::prelude::*;
 
     #[pymodule_export]
-    use crate::errors::{ManifestError, ScalableError};
+    use crate::errors::{ManifestError, PlanError, ScalableError};
     #[pymodule_export]
     use crate::manifest::{Diagnostic, Manifest, ValidationReport};
+    #[pymodule_export]
+    use crate::plan::{Plan, plan_manifest};
 
     #[pymodule_export]
     use super::{cli_main, is_secret_name, manifest_schema, parse_dotenv};

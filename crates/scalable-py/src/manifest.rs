@@ -126,6 +126,13 @@ pub struct Manifest {
     doc: scalable_manifest::Document,
 }
 
+impl Manifest {
+    /// The parsed document, for other bindings.
+    pub fn document(&self) -> &scalable_manifest::Document {
+        &self.doc
+    }
+}
+
 #[pymethods]
 impl Manifest {
     /// Reads and parses `path`; raises `ManifestError` when it cannot.
