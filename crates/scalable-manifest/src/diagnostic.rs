@@ -217,12 +217,26 @@ impl Diagnostic {
 #[derive(Debug, Default)]
 pub struct Sink {
     items: Vec<Diagnostic>,
+    secrets: Vec<String>,
 }
 
 impl Sink {
     /// Records one.
     pub fn push(&mut self, d: Diagnostic) {
         self.items.push(d);
+    }
+
+    /// Records the value of a secret-named variable that was expanded: no
+    /// message or hint may show it, whichever check quotes it.
+    pub fn secret(&mut self, value: &str) {
+        if !value.is_empty() && !self.secrets.iter().any(|s| s == value) {
+            self.secrets.push(value.to_string());
+        }
+    }
+
+    /// Whether `text` holds a recorded secret value.
+    pub fn shows_secret(&self, text: &str) -> bool {
+        self.secrets.iter().any(|s| text.contains(s.as_str()))
     }
 
     /// How many have been recorded.
@@ -240,10 +254,19 @@ impl Sink {
         self.items.iter().any(Diagnostic::is_error)
     }
 
-    /// All recorded, sorted by position then code, duplicates removed.
+    /// All recorded, sorted by position then code, duplicates removed, secret
+    /// values masked as `***`.
     pub fn finish(mut self, file: &str) -> Vec<Diagnostic> {
+        // Longest first, so a secret that contains another is masked whole.
+        self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         for d in &mut self.items {
             d.file = file.to_string();
+            for secret in &self.secrets {
+                d.message = d.message.replace(secret.as_str(), "***");
+                if let Some(h) = &mut d.hint {
+                    *h = h.replace(secret.as_str(), "***");
+                }
+            }
         }
         // Stable: of two reports at one place, the first pass's (whose path is
         // the one written in the file) is kept.

@@ -101,6 +101,12 @@ impl Document {
             .collect()
     }
 
+    /// The overlay target `name` applies, as written.
+    pub fn target_overlay(&self, name: &str) -> Option<String> {
+        let overlay = self.root.get("targets")?.get(name)?.get("overlay")?;
+        overlay.scalar().map(|s| s.text.clone())
+    }
+
     /// Validates the whole document (`target` = `None`), or the manifest as
     /// `target` resolves it (its overlay applied, other targets dropped).
     pub fn validate(&self, target: Option<&str>) -> Report {
@@ -112,8 +118,15 @@ impl Document {
             None => {
                 let expanded = expand(&self.root, &self.env, &mut sink);
                 let base = check::manifest(&mut ctx(&mut sink, false, false), &expanded);
+                // A target without an overlay resolves to the base manifest
+                // with only itself: its pass can add only the provider rules on
+                // components (Kubernetes names, Fargate sizes), which are the
+                // same for every such target of a kind. One pass per kind, and
+                // none for the plain kind (the base pass), keeps validation
+                // linear in the number of targets.
+                let mut seen = vec![(false, false)];
                 for name in self.target_names() {
-                    self.check_resolved(&name, &mut sink);
+                    self.check_resolved(&name, &mut sink, Some(&mut seen));
                 }
                 base
             }
@@ -122,7 +135,7 @@ impl Document {
                     sink.push(d);
                     None
                 }
-                None => self.check_resolved(name, &mut sink),
+                None => self.check_resolved(name, &mut sink, None),
             },
         };
         let ok = !sink.has_errors();
@@ -148,7 +161,15 @@ impl Document {
             .collect()
     }
 
-    fn check_resolved(&self, name: &str, sink: &mut Sink) -> Option<Manifest> {
+    /// Checks the manifest as target `name` resolves it. With `seen` (the
+    /// provider kinds already checked), a target without an overlay whose kind
+    /// is in it is skipped: its pass would report nothing new.
+    fn check_resolved(
+        &self,
+        name: &str,
+        sink: &mut Sink,
+        seen: Option<&mut Vec<(bool, bool)>>,
+    ) -> Option<Manifest> {
         let target = self.root.get("targets")?.get(name)?;
         if let Some(o) = target.get("overlay").and_then(Node::scalar) {
             if self
@@ -169,20 +190,41 @@ impl Document {
                 );
             }
         }
+        if let Some(seen) = seen {
+            let overlay = target
+                .get("overlay")
+                .and_then(Node::scalar)
+                .and_then(|o| self.root.get("overlays")?.get(&o.text));
+            if overlay.is_none() {
+                // Unresolved, the target is as written; its expansion problems
+                // were reported by the base pass.
+                let kind = kind(Some(&expand(target, &self.env, &mut Sink::default())));
+                if seen.contains(&kind) {
+                    return None;
+                }
+                seen.push(kind);
+            }
+        }
         let resolved = overlay::resolve(&self.root, name)?;
         let expanded = expand(&resolved, &self.env, sink);
-        let t = expanded.get("targets").and_then(|t| t.get(name));
-        let provider = t
-            .and_then(|t| t.get("provider"))
-            .and_then(Node::scalar)
-            .and_then(|s| Provider::parse(&s.text));
-        let ec2 = t
-            .and_then(|t| t.get("cluster_type"))
-            .and_then(Node::scalar)
-            .is_some_and(|s| s.text == "ec2");
-        let kubernetes = provider == Some(Provider::Kubernetes);
-        let fargate = provider == Some(Provider::Aws) && !ec2;
+        let (kubernetes, fargate) = kind(expanded.get("targets").and_then(|t| t.get(name)));
         check::manifest(&mut ctx(sink, kubernetes, fargate), &expanded)
+    }
+
+    /// Where the `targets` key is written (a name given on the command line has
+    /// no place in the file; this is where it would be defined).
+    fn targets_pos(&self) -> Pos {
+        self.root
+            .entries()
+            .and_then(|e| e.iter().find(|(k, _)| k.key_text() == "targets"))
+            .map_or(
+                Pos {
+                    line: 1,
+                    column: 1,
+                    len: 1,
+                },
+                |(k, _)| k.pos,
+            )
     }
 
     fn unknown_target(&self, name: &str) -> Option<Diagnostic> {
@@ -190,14 +232,7 @@ impl Document {
         if names.iter().any(|n| n == name) {
             return None;
         }
-        let pos = self.root.get("targets").map_or(
-            Pos {
-                line: 1,
-                column: 1,
-                len: 1,
-            },
-            |n| n.pos,
-        );
+        let pos = self.targets_pos();
         let listed = if names.is_empty() {
             "none are defined".to_string()
         } else {
@@ -237,7 +272,7 @@ impl Document {
             [only] => Ok(Some(only.clone())),
             _ if names.iter().any(|n| n == "local") => Ok(Some("local".to_string())),
             _ => {
-                let pos = self.root.get("targets").map_or(Pos::default(), |n| n.pos);
+                let pos = self.targets_pos();
                 let mut d = Diagnostic::new(
                     Code::UnknownTarget,
                     "targets",
@@ -250,6 +285,23 @@ impl Document {
             }
         }
     }
+}
+
+/// Which provider rules apply to components under a target: (Kubernetes
+/// names, Fargate sizes).
+fn kind(target: Option<&Node>) -> (bool, bool) {
+    let provider = target
+        .and_then(|t| t.get("provider"))
+        .and_then(Node::scalar)
+        .and_then(|s| Provider::parse(&s.text));
+    let ec2 = target
+        .and_then(|t| t.get("cluster_type"))
+        .and_then(Node::scalar)
+        .is_some_and(|s| s.text == "ec2");
+    (
+        provider == Some(Provider::Kubernetes),
+        provider == Some(Provider::Aws) && !ec2,
+    )
 }
 
 fn ctx(sink: &mut Sink, kubernetes: bool, fargate: bool) -> Ctx<'_> {

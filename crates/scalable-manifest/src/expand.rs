@@ -10,19 +10,41 @@ use crate::yaml::{Kind, Node, Pos, Scalar};
 
 /// Expands every scalar value (keys are left alone). Unset variables are errors,
 /// except in storage URIs, where they stay literal for the run to resolve.
+/// Subtrees without a `$` are shared with `root`, not copied.
 pub fn expand(root: &Node, env: &Env, sink: &mut Sink) -> Node {
-    walk(root, "", env, sink)
+    walk(root, &mut Vec::new(), env, sink).unwrap_or_else(|| root.clone())
 }
 
-fn walk(node: &Node, path: &str, env: &Env, sink: &mut Sink) -> Node {
+/// One step of the path to a node: a mapping key or a list index.
+enum Step<'n> {
+    Key(&'n str),
+    Index(usize),
+}
+
+/// The dotted path of `steps`, built only when a scalar needs it.
+fn dotted(steps: &[Step<'_>]) -> String {
+    let mut path = String::new();
+    for step in steps {
+        match step {
+            Step::Key(k) => path = child(&path, k),
+            Step::Index(i) => path.push_str(&format!("[{i}]")),
+        }
+    }
+    path
+}
+
+/// The node with its variables expanded, or `None` when nothing under it
+/// changes (the caller keeps sharing the original).
+fn walk<'n>(node: &'n Node, steps: &mut Vec<Step<'n>>, env: &Env, sink: &mut Sink) -> Option<Node> {
     match &node.kind {
         Kind::Scalar(s) if s.text.contains('$') => {
-            let keep_unset = is_storage_path(path);
+            let path = dotted(steps);
+            let keep_unset = is_storage_path(&path);
             let before = sink.len();
             let (text, secret) =
-                expand_text(&s.text, node.pos, s.plain, path, env, keep_unset, sink);
+                expand_text(&s.text, node.pos, s.plain, &path, env, keep_unset, sink);
             let broken = sink.len() > before;
-            Node {
+            Some(Node {
                 kind: Kind::Scalar(Scalar {
                     text,
                     plain: s.plain,
@@ -30,28 +52,53 @@ fn walk(node: &Node, path: &str, env: &Env, sink: &mut Sink) -> Node {
                     broken,
                 }),
                 pos: node.pos,
-            }
+            })
         }
-        Kind::Scalar(_) => node.clone(),
-        Kind::Seq(items) => Node {
-            kind: Kind::Seq(Rc::new(
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, item)| walk(item, &format!("{path}[{i}]"), env, sink))
-                    .collect(),
-            )),
-            pos: node.pos,
-        },
-        Kind::Map(entries) => Node {
-            kind: Kind::Map(Rc::new(
-                entries
-                    .iter()
-                    .map(|(k, v)| (k.clone(), walk(v, &child(path, k.key_text()), env, sink)))
-                    .collect(),
-            )),
-            pos: node.pos,
-        },
+        Kind::Scalar(_) => None,
+        Kind::Seq(items) => {
+            let mut changed: Option<Vec<Node>> = None;
+            for (i, item) in items.iter().enumerate() {
+                steps.push(Step::Index(i));
+                let new = walk(item, steps, env, sink);
+                steps.pop();
+                match (new, &mut changed) {
+                    (Some(new), None) => {
+                        let mut v = items[..i].to_vec();
+                        v.push(new);
+                        changed = Some(v);
+                    }
+                    (Some(new), Some(v)) => v.push(new),
+                    (None, Some(v)) => v.push(item.clone()),
+                    (None, None) => {}
+                }
+            }
+            changed.map(|v| Node {
+                kind: Kind::Seq(Rc::new(v)),
+                pos: node.pos,
+            })
+        }
+        Kind::Map(entries) => {
+            let mut changed: Option<Vec<(Node, Node)>> = None;
+            for (i, (k, v)) in entries.iter().enumerate() {
+                steps.push(Step::Key(k.key_text()));
+                let new = walk(v, steps, env, sink);
+                steps.pop();
+                match (new, &mut changed) {
+                    (Some(new), None) => {
+                        let mut out = entries[..i].to_vec();
+                        out.push((k.clone(), new));
+                        changed = Some(out);
+                    }
+                    (Some(new), Some(out)) => out.push((k.clone(), new)),
+                    (None, Some(out)) => out.push((k.clone(), v.clone())),
+                    (None, None) => {}
+                }
+            }
+            changed.map(|out| Node {
+                kind: Kind::Map(Rc::new(out)),
+                pos: node.pos,
+            })
+        }
     }
 }
 
@@ -108,7 +155,10 @@ fn expand_text(
             default,
         ) {
             (Some(value), _) => {
-                secret |= is_secret_name(name);
+                if is_secret_name(name) {
+                    secret = true;
+                    sink.secret(value);
+                }
                 out.push_str(value);
             }
             (None, Some(d)) => out.push_str(d),

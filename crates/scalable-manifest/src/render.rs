@@ -11,6 +11,12 @@ use crate::document::Report;
 /// Renders one diagnostic: `file:line:col: error[CODE]: message`, the source
 /// line with a caret under the problem and the dotted path, then `help:`.
 pub fn diagnostic(d: &Diagnostic, source: &str) -> String {
+    let line = source.lines().nth(d.line.wrapping_sub(1));
+    excerpt(d, line)
+}
+
+/// [`diagnostic`] given the source line `d` points at.
+fn excerpt(d: &Diagnostic, line: Option<&str>) -> String {
     let level = match d.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
@@ -25,11 +31,7 @@ pub fn diagnostic(d: &Diagnostic, source: &str) -> String {
             d.file, d.line, d.column, d.code, d.message
         );
     }
-    if let Some(text) = source
-        .lines()
-        .nth(d.line.wrapping_sub(1))
-        .filter(|_| d.line > 0)
-    {
+    if let Some(text) = line.filter(|_| d.line > 0) {
         let number = d.line.to_string();
         let pad = " ".repeat(number.len());
         let text = text.replace('\t', " ");
@@ -61,8 +63,10 @@ pub fn diagnostic(d: &Diagnostic, source: &str) -> String {
 /// Every diagnostic then a count line.
 pub fn text(report: &Report, source: &str) -> String {
     let mut out = String::new();
+    // Split once: finding each diagnostic's line afresh is quadratic.
+    let lines: Vec<&str> = source.lines().collect();
     for d in &report.diagnostics {
-        out.push_str(&diagnostic(d, source));
+        out.push_str(&excerpt(d, lines.get(d.line.wrapping_sub(1)).copied()));
         out.push('\n');
     }
     let errors = report.errors().count();

@@ -13,6 +13,17 @@ pub fn parse_memory(text: &str) -> Result<f64, MemoryError> {
     if number.is_empty() || unit.chars().any(char::is_whitespace) || t != text {
         return Err(MemoryError::Malformed);
     }
+    // Digits with an optional fraction (`16`, `1.5`), as the JSON Schema's
+    // pattern has it; a leading `-` is read so it can be reported as not positive.
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = number.strip_prefix('-').unwrap_or(number);
+    let well_formed = match unsigned.split_once('.') {
+        Some((whole, fraction)) => digits(whole) && digits(fraction),
+        None => digits(unsigned),
+    };
+    if !well_formed {
+        return Err(MemoryError::Malformed);
+    }
     let value: f64 = number.parse().map_err(|_| MemoryError::Malformed)?;
     if !value.is_finite() {
         return Err(MemoryError::Malformed);

@@ -72,21 +72,23 @@ fn check_lock(doc: &Document, path: &std::path::Path, report: &mut Report) {
         .parent()
         .unwrap_or(std::path::Path::new(""))
         .join(LOCK_FILE);
+    let lock_cmd = format!("`scalable lock {}`", path.display());
     let problem = match Lock::read(&lock_path) {
-        Err(e) => Some(format!("{e}")),
-        Ok(lock) if lock.sha256 != digest(&manifest) => Some(format!(
-            "`{}` was written for another version of this manifest ({}, now {})",
-            lock_path.display(),
-            short(&lock.sha256),
-            short(&digest(&manifest))
+        // Missing or unreadable: nothing to review, only to write.
+        Err(e) => Some((e, format!("write it with {lock_cmd}"))),
+        Ok(lock) if lock.sha256 != digest(&manifest) => Some((
+            format!(
+                "`{}` was written for another version of this manifest ({}, now {})",
+                lock_path.display(),
+                short(&lock.sha256),
+                short(&digest(&manifest))
+            ),
+            format!("review the change, then run {lock_cmd}"),
         )),
         Ok(_) => None,
     };
-    if let Some(message) = problem {
-        let mut d = Diagnostic::new(Code::StaleLock, "", Pos::default(), message).hint(format!(
-            "review the change, then run `scalable lock {}`",
-            path.display()
-        ));
+    if let Some((message, hint)) = problem {
+        let mut d = Diagnostic::new(Code::StaleLock, "", Pos::default(), message).hint(hint);
         d.file = doc.file.clone();
         report.diagnostics.push(d);
     }

@@ -260,7 +260,12 @@ pub(crate) fn dns_error(
             pos,
             format!("{what} `{name}` is not a valid Kubernetes name (DNS-1123: lowercase letters, digits and `-`, at most 63)"),
         )
-        .hint(format!("use `{}`", rules::dns1123_suggestion(name))),
+        // A spelling derived from a secret would give it away.
+        .hint(if cx.sink.shows_secret(name) {
+            "use only lowercase letters, digits and `-`".to_string()
+        } else {
+            format!("use `{}`", rules::dns1123_suggestion(name))
+        }),
     );
 }
 

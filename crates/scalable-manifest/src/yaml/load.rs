@@ -34,6 +34,8 @@ impl Default for Limits {
 enum Frame {
     Seq {
         items: Vec<Node>,
+        /// Nodes so far (aliases counted per use), this one included.
+        size: usize,
         pos: Pos,
         anchor: usize,
         path: String,
@@ -42,7 +44,10 @@ enum Frame {
         entries: Vec<(Node, Node)>,
         seen: HashMap<String, Pos>,
         key: Option<Node>,
+        key_size: usize,
         merges: Vec<Node>,
+        /// Nodes so far (aliases counted per use), this one included.
+        size: usize,
         pos: Pos,
         anchor: usize,
         path: String,
@@ -91,14 +96,26 @@ pub fn parse(source: &str, limits: Limits, sink: &mut Sink) -> Result<Node, Diag
     for item in Parser::new_from_str(source) {
         let (event, span) = item.map_err(|e| {
             let m = e.marker();
+            let pos = Pos {
+                line: m.line(),
+                column: m.col() + 1,
+                len: 1,
+            };
+            // The scanner's own nesting bound (deep `[[[...` / `{{{...`) is a
+            // limit, not a syntax error.
+            if e.info() == "recursion limit exceeded" {
+                return Diagnostic::new(
+                    Code::Limit,
+                    "",
+                    pos,
+                    "flow collections are nested too deeply",
+                )
+                .hint("a manifest needs only a few levels; check for runaway brackets");
+            }
             Diagnostic::new(
                 Code::YamlSyntax,
                 "",
-                Pos {
-                    line: m.line(),
-                    column: m.col() + 1,
-                    len: 1,
-                },
+                pos,
                 format!("YAML syntax error: {}", e.info()),
             )
             .hint("check indentation and quoting around this position")
@@ -145,9 +162,12 @@ impl Builder<'_> {
                 }
             }
             Event::Scalar(text, style, anchor, _tag) => {
+                // The scanner reserves 128 bytes for every plain scalar.
+                let mut text = text.into_owned();
+                text.shrink_to_fit();
                 let node = Node {
                     kind: Kind::Scalar(Scalar {
-                        text: text.into_owned(),
+                        text,
                         plain: style == ScalarStyle::Plain,
                         secret: false,
                         broken: false,
@@ -174,6 +194,7 @@ impl Builder<'_> {
                 let path = self.child_path();
                 self.frames.push(Frame::Seq {
                     items: Vec::new(),
+                    size: 1,
                     pos,
                     anchor,
                     path,
@@ -186,7 +207,9 @@ impl Builder<'_> {
                     entries: Vec::new(),
                     seen: HashMap::new(),
                     key: None,
+                    key_size: 0,
                     merges: Vec::new(),
+                    size: 1,
                     pos,
                     anchor,
                     path,
@@ -194,14 +217,18 @@ impl Builder<'_> {
             }
             Event::SequenceEnd => {
                 if let Some(Frame::Seq {
-                    items, pos, anchor, ..
+                    mut items,
+                    size,
+                    pos,
+                    anchor,
+                    ..
                 }) = self.frames.pop()
                 {
+                    items.shrink_to_fit();
                     let node = Node {
                         kind: Kind::Seq(Rc::new(items)),
                         pos,
                     };
-                    let size = node.size();
                     self.complete(node, anchor, size)?;
                 }
             }
@@ -210,17 +237,18 @@ impl Builder<'_> {
                     mut entries,
                     mut seen,
                     merges,
+                    size,
                     pos,
                     anchor,
                     ..
                 }) = self.frames.pop()
                 {
-                    apply_merges(&mut entries, &mut seen, &merges);
+                    let size = size + apply_merges(&mut entries, &mut seen, &merges);
+                    entries.shrink_to_fit();
                     let node = Node {
                         kind: Kind::Map(Rc::new(entries)),
                         pos,
                     };
-                    let size = node.size();
                     self.complete(node, anchor, size)?;
                 }
             }
@@ -279,16 +307,26 @@ impl Builder<'_> {
         }
         match self.frames.last_mut() {
             None => self.root = Some(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Seq {
+                items, size: total, ..
+            }) => {
+                items.push(node);
+                *total += size;
+            }
             Some(Frame::Map {
                 entries,
                 seen,
                 key,
+                key_size,
                 merges,
+                size: total,
                 path,
                 ..
             }) => match key.take() {
-                None => *key = Some(node),
+                None => {
+                    *key = Some(node);
+                    *key_size = size;
+                }
                 Some(k) => {
                     let text = k.key_text().to_string();
                     let is_merge = text == "<<" && k.scalar().is_some_and(|s| s.plain);
@@ -310,6 +348,7 @@ impl Builder<'_> {
                     } else {
                         seen.insert(text, k.pos);
                         entries.push((k, node));
+                        *total += *key_size + size;
                     }
                 }
             },
@@ -319,8 +358,14 @@ impl Builder<'_> {
 }
 
 /// YAML merge keys (`<<: *base` or `<<: [*a, *b]`): keys written in the mapping
-/// win over merged ones, earlier merged mappings over later ones.
-fn apply_merges(entries: &mut Vec<(Node, Node)>, seen: &mut HashMap<String, Pos>, merges: &[Node]) {
+/// win over merged ones, earlier merged mappings over later ones. Returns the
+/// size of the entries added.
+fn apply_merges(
+    entries: &mut Vec<(Node, Node)>,
+    seen: &mut HashMap<String, Pos>,
+    merges: &[Node],
+) -> usize {
+    let mut added = 0;
     for merge in merges {
         let sources: Vec<&Node> = match &merge.kind {
             Kind::Seq(items) => items.iter().collect(),
@@ -331,9 +376,11 @@ fn apply_merges(entries: &mut Vec<(Node, Node)>, seen: &mut HashMap<String, Pos>
                 let text = k.key_text();
                 if !seen.contains_key(text) {
                     seen.insert(text.to_string(), k.pos);
+                    added += k.size() + v.size();
                     entries.push((k.clone(), v.clone()));
                 }
             }
         }
     }
+    added
 }
