@@ -58,6 +58,7 @@ wheel-check: $(VENV)/.wheel ## Install the built wheel into a fresh venv and run
 
 generate: ## Regenerate checked-in files (JSON Schema)
 	cargo run --quiet -p scalable-cli -- schema manifest > schemas/manifest.schema.json
+	cargo run --quiet -p scalable-cli -- schema plan > schemas/plan.schema.json
 
 bench: $(VENV)/.wheel ## Whole-command and in-process benchmarks (see docs/performance.md)
 	bash bench/validate.sh

@@ -104,3 +104,9 @@ def test_warnings_do_not_fail(project: Path) -> None:
 def test_exceptions_are_one_hierarchy() -> None:
     assert issubclass(scalable.ManifestError, scalable.ScalableError)
     assert issubclass(scalable.ScalableError, Exception)
+
+
+def test_manifest_path_from_environment(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    Path("scalable.yaml").rename("elsewhere.yaml")
+    monkeypatch.setenv("SCALABLE_MANIFEST", "elsewhere.yaml")
+    assert ScalableSession.from_yaml().manifest_path == Path("elsewhere.yaml")

@@ -22,14 +22,18 @@ class ScalableSession:
 
     @classmethod
     def from_yaml(
-        cls, path: str | os.PathLike[str] = "scalable.yaml", target: str | None = None
+        cls, path: str | os.PathLike[str] | None = None, target: str | None = None
     ) -> ScalableSession:
         """Load a manifest and choose its target.
+
+        ``path`` defaults to ``$SCALABLE_MANIFEST``, else ``./scalable.yaml``.
 
         Raises :class:`scalable.ManifestError` (with ``code``, ``path``,
         ``line``, ``column``, ``message`` and ``hint``) when the file cannot be
         read or parsed, or when the target cannot be chosen.
         """
+        if path is None:
+            path = os.environ.get("SCALABLE_MANIFEST") or "scalable.yaml"
         manifest = Manifest.load(Path(path))
         chosen = manifest.select_target(target, os.environ.get("SCALABLE_TARGET"))
         return cls(manifest, chosen)

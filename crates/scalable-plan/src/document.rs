@@ -28,7 +28,13 @@ pub fn plan_document(
         return Err(Failure::Invalid(Box::new(report)));
     };
     request.overlay = doc.target_overlay(&request.target);
-    let manifest_dir = std::path::absolute(&doc.dir).unwrap_or_else(|_| doc.dir.clone());
+    // A manifest named without a directory lives in the working directory.
+    let dir = if doc.dir.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        doc.dir.as_path()
+    };
+    let manifest_dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
     let ctx = Context {
         machine,
         manifest_dir,
