@@ -1,0 +1,33 @@
+"""Cluster launchers: plan JSON in, a Dask cluster with one worker group per component out.
+
+Each provider's launcher lives in its own module; this table is the only place
+that knows them all.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from distributed.deploy import Cluster
+
+from scalable._core import ScalableError
+
+_LAUNCHERS = {
+    "local": "scalable.providers.local",
+}
+
+
+def launch(plan: dict[str, Any]) -> Cluster:
+    """Start the cluster the plan describes and return it once its workers are up."""
+    provider = plan["provider"]["name"]
+    module = _LAUNCHERS.get(provider)
+    if module is None:
+        known = ", ".join(sorted(_LAUNCHERS))
+        raise ScalableError(
+            f"this release launches {known} clusters; `{provider}` targets can be planned "
+            f"(`scalable plan --target {plan['target']} --emit DIR`) but not started yet"
+        )
+    launcher = importlib.import_module(module)
+    cluster: Cluster = launcher.launch(plan)
+    return cluster

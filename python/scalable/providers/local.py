@@ -1,0 +1,69 @@
+"""The local launcher: a Dask SpecCluster on this machine with one worker group
+per component, every worker advertising its component as a Dask resource."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from distributed import Nanny, Scheduler, SpecCluster, Worker
+
+LOOPBACK = "127.0.0.1"
+
+
+def worker_specs(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """One Dask worker spec per planned worker, named ``<group>-<i>``.
+
+    A worker of group ``g`` with ``n`` threads holds resource ``g = n``; tasks
+    submitted with ``tag="g"`` ask for ``g = 1``, so they run only there, ``n``
+    at a time.
+    """
+    processes = plan["provider"]["options"].get("processes", True)
+    specs: dict[str, dict[str, Any]] = {}
+    for group in plan["worker_groups"]:
+        sizing = group["sizing"]
+        count = group["scaling"].get("count", group["scaling"].get("maximum", 0))
+        options: dict[str, Any] = {
+            "host": LOOPBACK,
+            "nthreads": sizing["threads"],
+            "memory_limit": sizing["memory_limit_bytes"],
+            "resources": {group["name"]: sizing["threads"]},
+        }
+        if processes:
+            options["env"] = worker_env(group["env"])
+        for i in range(count):
+            name = f"{group['name']}-{i}"
+            specs[name] = {
+                "cls": Nanny if processes else Worker,
+                "options": {**options, "name": name},
+            }
+    return specs
+
+
+def worker_env(env: dict[str, str]) -> dict[str, str]:
+    """The component's environment. Masked (secret) values come from this
+    process's environment, never from the plan, which only holds ``***``."""
+    out = {}
+    for name, value in env.items():
+        if value == "***":
+            if name in os.environ:
+                out[name] = os.environ[name]
+        else:
+            out[name] = value
+    return out
+
+
+def launch(plan: dict[str, Any]) -> SpecCluster:
+    """Start the scheduler and every worker on 127.0.0.1 and wait for them."""
+    scheduler = {
+        "cls": Scheduler,
+        "options": {"host": LOOPBACK, "port": 0, "dashboard": False},
+    }
+    specs = worker_specs(plan)
+    cluster = SpecCluster(
+        scheduler=scheduler,
+        workers=specs,
+        name=f"scalable-{plan['project']}-{plan['target']}",
+        silence_logs=40,
+    )
+    return cluster
