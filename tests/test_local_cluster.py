@@ -128,4 +128,3 @@ def client_flush(client: ScalableClient, recorder: ListRecorder) -> bool:
     telemetry = client._telemetry
     assert telemetry is not None
     return telemetry.flush(client)
-

@@ -9,14 +9,22 @@ __all__ = [
     "ManifestError",
     "Plan",
     "PlanError",
+    "RunError",
+    "RunRecorder",
     "ScalableError",
     "ValidationReport",
     "__version__",
     "cli_main",
+    "explain_plan_file",
+    "explain_plan_json",
     "is_secret_name",
+    "latest_run",
     "manifest_schema",
     "parse_dotenv",
     "plan_manifest",
+    "report_html",
+    "report_json",
+    "report_text",
 ]
 
 __version__: str
@@ -41,6 +49,43 @@ class PlanError(ScalableError):
     code: str
     message: str
     hint: str
+
+class RunError(ScalableError):
+    """A run record that cannot be created, found, read or written, or an event it refuses."""
+
+    code: str
+    message: str
+    hint: str
+
+@final
+class RunRecorder:
+    """The recorder of one run (see docs/telemetry.md)."""
+
+    @staticmethod
+    def create(
+        root: str | os.PathLike[str] | None,
+        project: str,
+        manifest_text: str,
+        plan_json: str,
+        lock: str | None,
+        argv: list[str],
+    ) -> RunRecorder: ...
+    @staticmethod
+    def open(run_dir: str | os.PathLike[str]) -> RunRecorder: ...
+    @property
+    def run_dir(self) -> str: ...
+    @property
+    def run_id(self) -> str: ...
+    def record(self, stream: str, event_json: str) -> None: ...
+    def record_many(self, stream: str, events: list[str]) -> None: ...
+    def close(self, status: str | None = None, exit_code: int | None = None) -> str: ...
+
+def report_text(run_dir: str | os.PathLike[str]) -> str: ...
+def report_json(run_dir: str | os.PathLike[str]) -> str: ...
+def report_html(
+    run_dir: str | os.PathLike[str], output: str | os.PathLike[str] | None = None
+) -> str: ...
+def latest_run(root: str | os.PathLike[str] | None = None) -> str | None: ...
 
 @final
 class Plan:
@@ -135,3 +180,5 @@ def cli_main(argv: list[str]) -> int: ...
 def parse_dotenv(text: str) -> dict[str, str]: ...
 def is_secret_name(name: str) -> bool: ...
 def manifest_schema() -> str: ...
+def explain_plan_json(plan_json: str) -> str: ...
+def explain_plan_file(path: str | os.PathLike[str]) -> str: ...

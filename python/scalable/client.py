@@ -52,26 +52,26 @@ class ScalableClient(Client):
         if "retries" not in kwargs and group.get("retries"):
             kwargs["retries"] = group["retries"]
 
-    def submit(  # type: ignore[override]
+    def submit(
         self, func: Callable[..., Any], *args: Any, tag: str | None = None, **kwargs: Any
-    ) -> Future:
+    ) -> Future[Any]:
         """``Client.submit`` with ``tag=``: run on the workers of that component."""
         self._route(tag, kwargs)
         future = super().submit(func, *args, **kwargs)
         self._submitted(future.key, func, tag, args, kwargs)
         return future
 
-    def map(  # type: ignore[override]
+    def map(
         self,
         func: Callable[..., Any],
         *iterables: Iterable[Any],
         tag: str | None = None,
         **kwargs: Any,
-    ) -> list[Future]:
+    ) -> list[Future[Any]]:
         """``Client.map`` with ``tag=``."""
         self._route(tag, kwargs)
         materialised = [list(it) for it in iterables]
-        futures: list[Future] = super().map(func, *materialised, **kwargs)
+        futures: list[Future[Any]] = super().map(func, *materialised, **kwargs)
         for future, args in zip(futures, zip(*materialised, strict=True), strict=True):
             self._submitted(future.key, func, tag, args, kwargs)
         return futures

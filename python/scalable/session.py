@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
+import sys
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 from scalable._core import Manifest, Plan, ValidationReport, plan_manifest
+
+if TYPE_CHECKING:
+    from distributed.deploy.cluster import Cluster
+
+    from scalable._core import RunRecorder
+    from scalable.client import ScalableClient
+    from scalable.telemetry import Telemetry
 
 
 class ScalableSession:
@@ -19,6 +31,11 @@ class ScalableSession:
     def __init__(self, manifest: Manifest, target: str | None) -> None:
         self._manifest = manifest
         self._target = target
+        self._client: ScalableClient | None = None
+        self._cluster: Cluster | None = None
+        self._recorder: RunRecorder | None = None
+        self._telemetry: Telemetry | None = None
+        self._joined = False
 
     @classmethod
     def from_yaml(
@@ -80,6 +97,110 @@ class ScalableSession:
         """
         del dry_run
         return plan_manifest(self._manifest, self._target or "", objective, policy, scenarios)
+
+    def start(self) -> ScalableClient:
+        """Plan the target, open the run record, start the cluster and return its client.
+
+        The client is a ``distributed.Client`` whose ``submit``/``map`` take
+        ``tag=`` (a component name). Under ``scalable run`` the session joins
+        the run that command opened (``SCALABLE_RUN_DIR``); run directly, it
+        opens a run of its own in ``.scalable/runs/`` (``SCALABLE_RUNS_DIR``).
+        """
+        if self._client is not None:
+            return self._client
+        from scalable.client import ScalableClient
+        from scalable.providers import launch
+        from scalable.telemetry import Telemetry
+
+        plan = self.plan()
+        plan_dict = json.loads(plan.to_json())
+        self._recorder = self._open_record(plan)
+        self._telemetry = Telemetry(self._recorder)
+        atexit.register(self.close)
+        self._cluster = launch(plan_dict)
+        groups = {
+            g["name"]: g
+            for g in plan_dict["worker_groups"]
+            if (g["scaling"].get("count") or g["scaling"].get("maximum") or 0) > 0
+        }
+        self._client = ScalableClient(self._cluster, groups=groups, telemetry=self._telemetry)
+        self._telemetry.attach(self._client)
+        for address, info in self._client.scheduler_info()["workers"].items():
+            self._telemetry.record(
+                "workers",
+                {
+                    "event": "added",
+                    "worker": info.get("name", address),
+                    "worker_address": address,
+                    "nthreads": info.get("nthreads"),
+                    "memory_limit": info.get("memory_limit"),
+                    "resources": info.get("resources", {}),
+                },
+            )
+        return self._client
+
+    def _open_record(self, plan: Plan) -> RunRecorder:
+        from scalable._core import RunRecorder
+
+        joined = os.environ.get("SCALABLE_RUN_DIR")
+        if joined:
+            self._joined = True
+            return RunRecorder.open(joined)
+        return RunRecorder.create(
+            os.environ.get("SCALABLE_RUNS_DIR"),
+            plan.project,
+            self.manifest_path.read_text(encoding="utf-8"),
+            plan.to_json(),
+            plan.manifest_lock,
+            [sys.executable, *sys.argv],
+        )
+
+    @property
+    def client(self) -> ScalableClient | None:
+        """The client, once started."""
+        return self._client
+
+    @property
+    def run_dir(self) -> Path | None:
+        """The run record's directory, once started."""
+        return Path(self._recorder.run_dir) if self._recorder is not None else None
+
+    def record_artifact(self, path: str | os.PathLike[str], kind: str = "result") -> None:
+        """Record an output file or directory of this run in ``artifacts.jsonl``."""
+        if self._telemetry is None:
+            raise RuntimeError("start the session before recording artifacts")
+        p = Path(path)
+        size = p.stat().st_size if p.is_file() else None
+        self._telemetry.record("artifacts", {"path": str(p.resolve()), "kind": kind, "bytes": size})
+
+    def close(self) -> str | None:
+        """Shut the cluster down and close the run record; returns its final status.
+
+        Under ``scalable run`` the command closes the record (it knows the
+        workflow's exit code), so this returns None there.
+        """
+        status = None
+        if self._client is not None and self._telemetry is not None:
+            self._telemetry.flush(self._client)
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+        if self._recorder is not None and not self._joined:
+            status = self._recorder.close(None, None)
+        self._client = self._cluster = self._recorder = self._telemetry = None
+        atexit.unregister(self.close)
+        return status
+
+    def __enter__(self) -> ScalableClient:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         return f"ScalableSession({str(self.manifest_path)!r}, target={self._target!r})"

@@ -14,7 +14,12 @@ pub use exit::ExitCode;
 
 /// Scalable: run scientific model ensembles from one manifest.
 #[derive(Debug, Parser)]
-#[command(name = "scalable", version, about, propagate_version = true)]
+#[command(
+    name = "scalable",
+    version,
+    about = "Run scientific model ensembles from one manifest",
+    propagate_version = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -34,6 +39,12 @@ enum Command {
     Plan(commands::plan::PlanArgs),
     /// Validate and plan a target, then run it (`--dry-run`: plan only)
     Run(commands::run::Args),
+    /// Explain a plan file in plain language: what runs where, cost and risks
+    Explain(commands::explain::Args),
+    /// List the run records in `.scalable/runs/` (or `$SCALABLE_RUNS_DIR`)
+    Runs(commands::runs::Args),
+    /// Report on a run: tasks, durations, failures, cache, workers, cost (text, JSON, HTML)
+    Report(commands::report::Args),
 }
 
 /// Text for people or JSON for tools.
@@ -85,6 +96,9 @@ where
         Command::Show(args) => commands::show::run(&args),
         Command::Plan(args) => commands::plan::run(&args),
         Command::Run(args) => commands::run::run(&args),
+        Command::Explain(args) => commands::explain::run(&args),
+        Command::Runs(args) => commands::runs::run(&args),
+        Command::Report(args) => commands::report::run(&args),
     };
     code as i32
 }

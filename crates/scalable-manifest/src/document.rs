@@ -1,6 +1,7 @@
 //! A loaded manifest file and the questions asked of it: validate, resolve a
 //! target, choose a target.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::check::{self, Ctx};
@@ -9,6 +10,7 @@ use crate::env::{Env, is_secret_name};
 use crate::expand::expand;
 use crate::model::{Manifest, Provider};
 use crate::overlay;
+use crate::path::child;
 use crate::yaml::{self, Limits, Node, Pos};
 
 /// A parsed manifest file. Parsing problems that do not stop the parse
@@ -56,16 +58,33 @@ impl Report {
 
 /// Reads and parses a manifest file, expanding variables from the process
 /// environment over `.env` in the working directory.
-pub fn load(path: &Path) -> Result<Document, Diagnostic> {
+pub fn load(path: &Path) -> Result<Document, Box<Diagnostic>> {
     let file = path.display().to_string();
-    let source = std::fs::read_to_string(path).map_err(|e| {
-        let mut d = Diagnostic::new(Code::Io, "", Pos::default(), format!("cannot read `{file}`: {e}"))
-            .hint(match e.kind() {
-                std::io::ErrorKind::NotFound => "check the path, or create one with `scalable init-component` and `scalable compose`",
-                _ => "check the file's permissions",
-            });
+    let io_error = |message: String, hint: String| {
+        let mut d = Diagnostic::new(Code::Io, "", Pos::default(), message).hint(hint);
         d.file = file.clone();
-        d
+        Box::new(d)
+    };
+    if path.is_dir() {
+        return Err(io_error(
+            format!("cannot read `{file}`: it is a directory"),
+            format!(
+                "name the manifest file in it, e.g. `{}`",
+                path.join("scalable.yaml").display()
+            ),
+        ));
+    }
+    let source = std::fs::read_to_string(path).map_err(|e| {
+        let hint = match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                "check the path (the default is `./scalable.yaml`, or `$SCALABLE_MANIFEST`)"
+            }
+            std::io::ErrorKind::InvalidData => {
+                "a manifest is UTF-8 text; check the file's encoding"
+            }
+            _ => "check the file's permissions",
+        };
+        io_error(format!("cannot read `{file}`: {e}"), hint.to_string())
     })?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let cwd = std::env::current_dir().unwrap_or_default();
@@ -73,7 +92,12 @@ pub fn load(path: &Path) -> Result<Document, Diagnostic> {
 }
 
 /// Parses manifest text. `file` names it in messages; `dir` anchors relative paths.
-pub fn load_str(source: &str, file: &str, dir: &Path, env: Env) -> Result<Document, Diagnostic> {
+pub fn load_str(
+    source: &str,
+    file: &str,
+    dir: &Path,
+    env: Env,
+) -> Result<Document, Box<Diagnostic>> {
     let mut sink = Sink::default();
     let root = yaml::parse(source, Limits::default(), &mut sink).map_err(|mut d| {
         d.file = file.to_string();
@@ -171,39 +195,45 @@ impl Document {
         seen: Option<&mut Vec<(bool, bool)>>,
     ) -> Option<Manifest> {
         let target = self.root.get("targets")?.get(name)?;
-        if let Some(o) = target.get("overlay").and_then(Node::scalar) {
-            if self
-                .root
-                .get("overlays")
-                .and_then(|n| n.get(&o.text))
-                .is_none()
-            {
-                let pos = target.get("overlay").map_or(target.pos, |n| n.pos);
-                sink.push(
-                    Diagnostic::new(
-                        Code::UnknownOverlay,
-                        format!("targets.{name}.overlay"),
-                        pos,
-                        format!("unknown overlay `{}`", o.text),
-                    )
-                    .hint("define it under `overlays:` or remove the `overlay` key"),
+        let overlays = self.root.get("overlays");
+        let written = target.get("overlay").and_then(|n| Some((n, n.scalar()?)));
+        let overlay = written.and_then(|(_, o)| overlays?.get(&o.text));
+        match (written, overlay) {
+            // Reported as the whole-manifest pass reports it.
+            (Some((node, o)), None) => {
+                let known: BTreeSet<&str> = overlays
+                    .and_then(Node::entries)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|(k, _)| k.key_text())
+                    .collect();
+                check::unknown_name(
+                    &mut ctx(sink, false, false),
+                    Code::UnknownOverlay,
+                    &format!("{}.overlay", child("targets", name)),
+                    node.pos,
+                    "overlay",
+                    &o.text,
+                    &known,
                 );
             }
-        }
-        if let Some(seen) = seen {
-            let overlay = target
-                .get("overlay")
-                .and_then(Node::scalar)
-                .and_then(|o| self.root.get("overlays")?.get(&o.text));
-            if overlay.is_none() {
-                // Unresolved, the target is as written; its expansion problems
-                // were reported by the base pass.
-                let kind = kind(Some(&expand(target, &self.env, &mut Sink::default())));
-                if seen.contains(&kind) {
-                    return None;
-                }
-                seen.push(kind);
+            // What resolving drops from it is reported where it is written.
+            (Some((_, o)), Some(overlay)) => {
+                let path = child("overlays", &o.text);
+                check::overlay_keys(&mut ctx(sink, false, false), overlay, &path, Some(name));
             }
+            (None, _) => {}
+        }
+        if let Some(seen) = seen
+            && overlay.is_none()
+        {
+            // Unresolved, the target is as written; its expansion problems
+            // were reported by the base pass.
+            let kind = kind(Some(&expand(target, &self.env, &mut Sink::default())));
+            if seen.contains(&kind) {
+                return None;
+            }
+            seen.push(kind);
         }
         let resolved = overlay::resolve(&self.root, name)?;
         let expanded = expand(&resolved, &self.env, sink);
@@ -259,10 +289,10 @@ impl Document {
         &self,
         explicit: Option<&str>,
         from_env: Option<&str>,
-    ) -> Result<Option<String>, Diagnostic> {
+    ) -> Result<Option<String>, Box<Diagnostic>> {
         if let Some(name) = explicit.or(from_env).filter(|n| !n.is_empty()) {
             return match self.unknown_target(name) {
-                Some(d) => Err(d),
+                Some(d) => Err(Box::new(d)),
                 None => Ok(Some(name.to_string())),
             };
         }
@@ -281,7 +311,7 @@ impl Document {
                 )
                 .hint("pass `--target NAME` (Python: `target=`) or set `SCALABLE_TARGET`");
                 d.file = self.file.clone();
-                Err(d)
+                Err(Box::new(d))
             }
         }
     }
@@ -380,5 +410,165 @@ tasks: {t: {component: c}}
         assert!(!report.ok());
         assert!(!text.contains("hunter2"), "{text}");
         assert!(text.contains("`***` is not a memory size"), "{text}");
+    }
+
+    fn doc(source: &str) -> Document {
+        load_str(source, "t.yaml", Path::new("."), env(&[])).unwrap()
+    }
+
+    /// (code, line, column) of each problem.
+    fn found(report: &Report) -> Vec<(Code, usize, usize)> {
+        report
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.line, d.column))
+            .collect()
+    }
+
+    #[test]
+    fn unset_variable_in_a_required_key_is_only_unset() {
+        // Plain scalars: an expansion to nothing would read as null.
+        let doc = doc("version: ${V}
+project:
+  name: ${NAME}
+targets:
+  local:
+    provider: ${P}
+components:
+  c:
+    memory: ${MEM}
+    volumes:
+      - name: ${VOL}
+tasks:
+  t:
+    component: ${C}
+");
+        for target in [None, Some("local")] {
+            let report = doc.validate(target);
+            let codes: Vec<Code> = report.diagnostics.iter().map(|d| d.code).collect();
+            assert_eq!(codes, [Code::UnsetVariable; 6], "{target:?}: {report:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_overlay_is_reported_alike_with_and_without_target() {
+        let doc = doc("version: 1\nproject: {name: p}\n\
+            targets: {hpc: {provider: slurm, overlay: fien}}\n\
+            components: {c: {memory: 1G}}\ntasks: {t: {component: c}}\n\
+            overlays: {fine: {components: {c: {memory: 2G}}}}\n");
+        let whole = doc.validate(None).diagnostics;
+        let resolved = doc.validate(Some("hpc")).diagnostics;
+        assert_eq!(whole.len(), 1, "{whole:?}");
+        assert_eq!(whole, resolved);
+        assert_eq!(
+            whole[0].hint.as_deref(),
+            Some("did you mean `fine`? defined: fine")
+        );
+    }
+
+    const OVERLAY_MANIFEST: &str = "version: 1
+project: {name: p}
+targets:
+  hpc: {provider: slurm, overlay: fine}
+  aws: {provider: aws}
+components: {c: {memory: 1G}}
+tasks: {t: {component: c}}
+overlays:
+  fine:
+    version: 2
+    overlays: {x: {}}
+    targets:
+      hpc: {overlay: other, walltime: \"06:00:00\"}
+      aws: {region: eu-west-1}
+      k8s: {provider: kubernetes}
+  other:
+    targets:
+      hpc: {overlay: fine}
+";
+
+    #[test]
+    fn resolving_merges_only_the_target_and_the_keys_an_overlay_may_hold() {
+        let resolved = overlay::resolve(&doc(OVERLAY_MANIFEST).root, "hpc").unwrap();
+        let json = resolved.to_json();
+        let targets: Vec<&String> = json["targets"].as_object().unwrap().keys().collect();
+        assert_eq!(targets, ["hpc"]);
+        assert_eq!(json["targets"]["hpc"]["walltime"], "06:00:00");
+        assert!(json["targets"]["hpc"].get("overlay").is_none(), "{json}");
+        assert_eq!(json["version"], 1);
+        assert!(json.get("overlays").is_none(), "{json}");
+    }
+
+    #[test]
+    fn what_resolving_drops_is_reported_where_it_is_written() {
+        let doc = doc(OVERLAY_MANIFEST);
+        let unknown = |line, column| (Code::UnknownKey, line, column);
+        // `version`, `overlays` and the chained `overlay` of `fine`.
+        let hpc = doc.validate(Some("hpc"));
+        assert_eq!(
+            found(&hpc),
+            [unknown(10, 5), unknown(11, 5), unknown(13, 13)],
+            "{hpc:?}"
+        );
+        let chained = &hpc.diagnostics[2];
+        assert_eq!(chained.path, "overlays.fine.targets.hpc.overlay");
+        assert_eq!(
+            chained.hint.as_deref(),
+            Some("overlays cannot chain: name one overlay on the target")
+        );
+        // `aws` uses no overlay; the whole manifest has every overlay checked.
+        assert!(doc.validate(Some("aws")).ok());
+        assert_eq!(
+            found(&doc.validate(None)),
+            [
+                unknown(10, 5),
+                unknown(11, 5),
+                unknown(13, 13),
+                unknown(18, 13)
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_key_points_at_the_key_of_the_mapping() {
+        let doc = doc("version: 1\nproject: {default_storage: ./out}\n\
+            targets: {local: {max_workers: 2}}\n\
+            components:\n  c:\n    cpus: 2\ntasks:\n  t: {cache: true}\n");
+        let report = doc.validate(None);
+        let missing: Vec<(&str, usize, usize)> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::MissingKey)
+            .map(|d| (d.path.as_str(), d.line, d.column))
+            .collect();
+        assert_eq!(
+            missing,
+            [
+                ("project.name", 2, 1),
+                ("targets.local.provider", 3, 11),
+                ("components.c.memory", 5, 3),
+                ("tasks.t.component", 8, 3),
+            ]
+        );
+    }
+
+    #[test]
+    fn volume_names_are_checked_only_for_kubernetes() {
+        let source = |provider: &str| {
+            format!(
+                "version: 1\nproject: {{name: p}}\ntargets: {{t: {{provider: {provider}}}}}\n\
+                 components: {{c: {{memory: 1G, volumes: [{{name: Scratch_Data, emptyDir: {{}}}}]}}}}\n\
+                 tasks: {{t: {{component: c}}}}\n"
+            )
+        };
+        for provider in ["local", "slurm", "aws", "gcp"] {
+            let doc = doc(&source(provider));
+            assert!(doc.validate(None).ok(), "{provider}");
+            assert!(doc.validate(Some("t")).ok(), "{provider}");
+        }
+        let doc = doc(&source("kubernetes"));
+        for target in [None, Some("t")] {
+            let report = doc.validate(target);
+            assert_eq!(found(&report), [(Code::Dns1123Name, 4, 47)], "{target:?}");
+        }
     }
 }

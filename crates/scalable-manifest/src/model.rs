@@ -381,6 +381,7 @@ pub struct Component {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime: Option<ContainerRuntime>,
     /// CPUs per worker (> 0; default 1).
+    #[serde(default = "Cpus::one")]
     pub cpus: Cpus,
     /// Memory per worker, e.g. `16G`.
     pub memory: Memory,
@@ -401,10 +402,17 @@ pub struct Component {
     pub volumes: Vec<serde_json::Value>,
 }
 
-/// A CPU count; whole numbers serialise as integers.
+/// A CPU count, greater than 0; whole numbers serialise as integers.
 #[derive(Debug, Clone, Copy, PartialEq, JsonSchema)]
 #[schemars(transparent)]
-pub struct Cpus(#[schemars(range(min = 0.001))] pub f64);
+pub struct Cpus(#[schemars(extend("exclusiveMinimum" = 0))] pub f64);
+
+impl Cpus {
+    /// One CPU, what a component gets when it does not say.
+    pub fn one() -> Cpus {
+        Cpus(1.0)
+    }
+}
 
 impl Serialize for Cpus {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -421,7 +429,9 @@ impl Serialize for Cpus {
 #[schemars(transparent)]
 pub struct Memory {
     /// As written in the manifest.
-    #[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)?[BbKkMmGgTtPp]([Ii][Bb]?|[Bb])?$"))]
+    // The units `rules::parse_memory` takes: `B` alone, or a binary or
+    // decimal prefix with an optional `i`/`iB`/`B` (any case).
+    #[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)?([Bb]|[KkMmGgTtPp]([Ii][Bb]?|[Bb])?)$"))]
     pub text: String,
     /// In bytes.
     #[schemars(skip)]

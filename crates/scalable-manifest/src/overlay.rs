@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 
+use crate::check::OVERLAY_KEYS;
 use crate::yaml::{Kind, Node};
 
 /// Deep merge: mappings merge key by key (the overlay wins), anything else
@@ -31,9 +32,9 @@ pub fn merge(base: &Node, overlay: &Node) -> Node {
 }
 
 /// The manifest as target `name` sees it: only that target, its overlay
-/// applied, and the `overlays` block and `overlay` key dropped. `None` when the
-/// target does not exist; an undefined overlay is ignored here (validation
-/// reports it).
+/// applied (see [`for_target`]), and the `overlays` block and `overlay` key
+/// dropped. `None` when the target does not exist; an undefined overlay, or
+/// one that is not a mapping, is ignored here (validation reports it).
 pub fn resolve(root: &Node, name: &str) -> Option<Node> {
     let target = root.get("targets")?.get(name)?;
     let overlay = target
@@ -62,8 +63,8 @@ pub fn resolve(root: &Node, name: &str) -> Option<Node> {
             }
         }
     }
-    let merged = match overlay {
-        Some(o) => merge(&base, &strip_target_overlays(o)),
+    let merged = match overlay.and_then(|o| for_target(o, name)) {
+        Some(o) => merge(&base, &o),
         None => base,
     };
     Some(merged)
@@ -86,34 +87,34 @@ fn without(node: &Node, keys: &[&str]) -> Node {
     }
 }
 
-/// An overlay cannot chain to another overlay: drop `overlay` keys in its targets.
-fn strip_target_overlays(overlay: &Node) -> Node {
-    let Some(entries) = overlay.entries() else {
-        return overlay.clone();
-    };
-    let entries = entries
+/// What of `overlay` merges onto the manifest target `name` sees: the keys an
+/// overlay may hold (others, such as `version`, are dropped), and of its
+/// `targets` only `name`'s entry, without an `overlay` key (overlays do not
+/// chain). Validation reports what is dropped. `None` when the overlay is not
+/// a mapping.
+fn for_target(overlay: &Node, name: &str) -> Option<Node> {
+    let entries = overlay
+        .entries()?
         .iter()
-        .map(|(k, v)| {
-            if k.key_text() != "targets" {
-                return (k.clone(), v.clone());
-            }
-            let targets = v
-                .entries()
-                .unwrap_or_default()
-                .iter()
-                .map(|(tk, tv)| (tk.clone(), without(tv, &["overlay"])))
-                .collect();
-            (
-                k.clone(),
-                Node {
-                    kind: Kind::Map(Rc::new(targets)),
+        .filter(|(k, _)| OVERLAY_KEYS.contains(&k.key_text()))
+        .map(|(k, v)| match v.entries() {
+            Some(targets) if k.key_text() == "targets" => {
+                let only = targets
+                    .iter()
+                    .filter(|(tk, _)| tk.key_text() == name)
+                    .map(|(tk, tv)| (tk.clone(), without(tv, &["overlay"])))
+                    .collect();
+                let only = Node {
+                    kind: Kind::Map(Rc::new(only)),
                     pos: v.pos,
-                },
-            )
+                };
+                (k.clone(), only)
+            }
+            _ => (k.clone(), v.clone()),
         })
         .collect();
-    Node {
+    Some(Node {
         kind: Kind::Map(Rc::new(entries)),
         pos: overlay.pos,
-    }
+    })
 }

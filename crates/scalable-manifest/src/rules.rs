@@ -98,7 +98,7 @@ pub fn fargate_pair_ok(cpu: u32, mem_mib: u32) -> bool {
     FARGATE_SIZES.iter().any(|&(c, lo, hi, step)| {
         c == cpu
             && (lo..=hi).contains(&mem_mib)
-            && (mem_mib - lo) % step == 0
+            && (mem_mib - lo).is_multiple_of(step)
             && !(c == 256 && mem_mib == 1536)
     })
 }
@@ -109,6 +109,18 @@ pub fn fargate_range(cpu: u32) -> Option<(u32, u32, u32)> {
         .iter()
         .find(|&&(c, ..)| c == cpu)
         .map(|&(_, lo, hi, step)| (lo, hi, step))
+}
+
+/// Every memory size (MiB) Fargate accepts with `cpu` units, smallest first;
+/// empty when Fargate does not offer `cpu`.
+pub fn fargate_memory_options(cpu: u32) -> Vec<u32> {
+    let Some((lo, hi, step)) = fargate_range(cpu) else {
+        return Vec::new();
+    };
+    (lo..=hi)
+        .step_by(step as usize)
+        .filter(|&mib| fargate_pair_ok(cpu, mib))
+        .collect()
 }
 
 /// The largest Fargate task: 16 vCPU, 120 GiB.
@@ -132,8 +144,9 @@ pub fn is_dns1123_subdomain(name: &str) -> bool {
     name.len() <= 253 && name.split('.').all(is_dns1123_label)
 }
 
-/// A DNS-1123 spelling of `name` to suggest: lowercase, `_` and other
-/// characters to `-`, trimmed to 63.
+/// A DNS-1123 label spelling of `name` to suggest: lowercase, `_` and other
+/// characters to `-`, cut to 63, without leading or trailing `-`. Empty when
+/// nothing of `name` is usable.
 pub fn dns1123_suggestion(name: &str) -> String {
     let mut s: String = name
         .to_ascii_lowercase()
@@ -142,6 +155,26 @@ pub fn dns1123_suggestion(name: &str) -> String {
         .collect();
     s.truncate(63);
     s.trim_matches('-').to_string()
+}
+
+/// A DNS-1123 subdomain spelling of `name` to suggest: each `.`-separated
+/// part spelled as a label ([`dns1123_suggestion`]), empty parts dropped, cut
+/// to 253 at a `.`. Empty when nothing of `name` is usable.
+pub fn dns1123_subdomain_suggestion(name: &str) -> String {
+    let mut out = String::new();
+    for label in name.split('.').map(dns1123_suggestion) {
+        if label.is_empty() {
+            continue;
+        }
+        if out.len() + 1 + label.len() > 253 {
+            break;
+        }
+        if !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(&label);
+    }
+    out
 }
 
 /// What an image reference says about its tag.
@@ -212,11 +245,40 @@ mod tests {
     }
 
     #[test]
+    fn fargate_memory_options_are_the_accepted_pairs() {
+        assert_eq!(fargate_memory_options(256), [512, 1024, 2048]);
+        assert_eq!(fargate_memory_options(512), [1024, 2048, 3072, 4096]);
+        assert_eq!(fargate_memory_options(1000), Vec::<u32>::new());
+        for &(cpu, ..) in FARGATE_SIZES {
+            let options = fargate_memory_options(cpu);
+            for mib in (0..=130_000).step_by(256) {
+                assert_eq!(
+                    options.contains(&mib),
+                    fargate_pair_ok(cpu, mib),
+                    "{cpu} {mib}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn dns_names() {
         assert!(is_dns1123_label("demeter-prod"));
         assert!(!is_dns1123_label("Demeter_prod"));
         assert!(!is_dns1123_label("-x"));
         assert_eq!(dns1123_suggestion("Demeter_Prod"), "demeter-prod");
+        assert!(is_dns1123_subdomain("scalable.workers-sa"));
+        assert!(!is_dns1123_subdomain("scalable..workers"));
+        assert_eq!(
+            dns1123_subdomain_suggestion("Scalable.Workers_SA"),
+            "scalable.workers-sa"
+        );
+        assert_eq!(dns1123_subdomain_suggestion(".a..B_."), "a.b");
+        assert_eq!(dns1123_subdomain_suggestion("_._"), "");
+        let long = vec!["x".repeat(63); 5].join(".");
+        let suggested = dns1123_subdomain_suggestion(&long);
+        assert!(is_dns1123_subdomain(&suggested), "{suggested}");
+        assert_eq!(suggested.len(), 63 * 3 + 2);
     }
 
     #[test]

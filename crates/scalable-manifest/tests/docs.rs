@@ -139,7 +139,7 @@ fn validate(yaml: &str, target: Option<&str>) -> String {
         Ok(doc) => doc.validate(target),
         Err(d) => Report {
             file: d.file.clone(),
-            diagnostics: vec![d],
+            diagnostics: vec![*d],
             manifest: None,
         },
     };

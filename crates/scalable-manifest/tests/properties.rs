@@ -642,18 +642,38 @@ proptest! {
     }
 }
 
+/// The schema's `Memory` definition on its own, to check strings against.
+fn memory_schema_validator() -> jsonschema::Validator {
+    let schema: Value = serde_json::from_str(&manifest_schema()).unwrap();
+    jsonschema::validator_for(&schema["$defs"]["Memory"]).expect("the Memory schema compiles")
+}
+
+/// Memory sizes near the edges of the syntax: every unit spelling, with and
+/// without a sign or fraction, doubled letters (`1BB`, `1Bi`), and noise.
+fn memory_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "-?[0-9]{1,3}(\\.[0-9]{1,2})?[KMGTPkmgtpBb]?(i|iB|ib|I|B|b|BB|Bi)?",
+        "[-+.0-9]{0,5}[a-zA-Z]{0,4}",
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The schema's memory pattern accepts exactly the sizes
+    /// `rules::parse_memory` reads without a sign.
+    #[test]
+    fn the_schema_memory_pattern_is_parse_memory(memory in memory_text()) {
+        let parses = scalable_manifest::rules::parse_memory(&memory).is_ok()
+            && !memory.starts_with('-');
+        let matches = memory_schema_validator().is_valid(&Value::from(memory.as_str()));
+        prop_assert_eq!(matches, parses, "`{}`", memory);
+    }
 
     /// Every memory size the validator accepts is one the published schema
     /// accepts, and the validator agrees with `rules::parse_memory`.
     #[test]
-    fn accepted_memory_sizes_satisfy_the_schema(
-        memory in prop_oneof![
-            "-?[0-9]{1,3}(\\.[0-9]{1,2})?[KMGTPkmgtpB]?(i|iB|B|b)?",
-            "[-+.0-9]{0,5}[a-zA-Z]{0,4}",
-        ],
-    ) {
+    fn accepted_memory_sizes_satisfy_the_schema(memory in memory_text()) {
         let text = format!(
             "version: 1\nproject: {{name: d}}\ntargets: {{l: {{provider: local}}}}\n\
              components: {{c: {{memory: {}}}}}\ntasks: {{t: {{component: c}}}}\n",

@@ -200,3 +200,51 @@ fn the_schema_accepts_every_documented_memory_unit() {
         assert_eq!(problems(&m), Vec::<String>::new(), "{memory}");
     }
 }
+
+#[test]
+fn the_schema_refuses_memory_units_the_checker_refuses() {
+    for memory in ["1Bi", "1BB", "1BiB", "1bb", "1Bib"] {
+        let mut m = canonical(None);
+        m["components"]["demeter"]["memory"] = json!(memory);
+        assert!(
+            problems(&m)
+                .iter()
+                .any(|p| p.starts_with("/components/demeter/memory:")),
+            "the schema accepts `{memory}`"
+        );
+        assert!(
+            scalable_manifest::rules::parse_memory(memory).is_err(),
+            "{memory}"
+        );
+    }
+}
+
+#[test]
+fn cpus_is_optional_and_any_positive_number() {
+    // The checker defaults `cpus` to 1 and takes any number above 0.
+    let source = EXAMPLE.replacen("    cpus: 4\n", "", 1);
+    assert_ne!(source, EXAMPLE);
+    let doc = load_str(&source, "s.yaml", Path::new("."), Env::default()).unwrap();
+    assert!(doc.validate(None).ok());
+    let mut m = canonical(None);
+    m["components"]["demeter"]
+        .as_object_mut()
+        .unwrap()
+        .remove("cpus");
+    assert_eq!(problems(&m), Vec::<String>::new());
+    let schema: Value = serde_json::from_str(&manifest_schema()).unwrap();
+    assert_eq!(
+        schema["$defs"]["Component"]["properties"]["cpus"]["default"],
+        1
+    );
+
+    let tiny = EXAMPLE.replacen("cpus: 4", "cpus: 0.0001", 1);
+    let doc = load_str(&tiny, "s.yaml", Path::new("."), Env::default()).unwrap();
+    assert!(doc.validate(None).ok());
+    m["components"]["demeter"]["cpus"] = json!(0.0001);
+    assert_eq!(problems(&m), Vec::<String>::new());
+    for refused in [json!(0), json!(-1)] {
+        m["components"]["demeter"]["cpus"] = refused;
+        assert!(!problems(&m).is_empty());
+    }
+}

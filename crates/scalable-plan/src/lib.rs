@@ -5,6 +5,7 @@
 mod cost;
 mod document;
 mod duration;
+pub mod emit;
 mod error;
 mod model;
 mod planner;

@@ -117,6 +117,12 @@ pub struct WorkerGroup {
     pub mounts: Vec<Mount>,
     /// Environment; values of secret-named variables are `***`.
     pub env: BTreeMap<String, String>,
+    /// Kubernetes volume mounts of the component (`name`, `mountPath`, ...), as written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volume_mounts: Vec<serde_json::Value>,
+    /// Kubernetes volumes of the component (`name` and a source), as written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<serde_json::Value>,
     /// Free-form labels.
     pub tags: Vec<String>,
     /// How many workers.

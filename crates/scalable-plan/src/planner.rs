@@ -53,6 +53,8 @@ pub fn plan(manifest: &Manifest, request: &Request, ctx: &Context) -> Result<Pla
             runtime: component.runtime.map(|r| format!("{r:?}").to_lowercase()),
             mounts: mounts(component, ctx),
             env: redacted_env(&component.env, &manifest.secret_values),
+            volume_mounts: component.volume_mounts.clone(),
+            volumes: component.volumes.clone(),
             tags: component.tags.clone(),
             scaling,
             fan_out: is_fan_out,
@@ -89,28 +91,27 @@ pub fn plan(manifest: &Manifest, request: &Request, ctx: &Context) -> Result<Pla
 
     let storage = storage(manifest, ctx);
     let cost = cost::estimate(target, &groups, &storage, duration.hours, scenarios);
-    if let Target::Aws(t) = target {
-        if let Some(r) = t
+    if let Target::Aws(t) = target
+        && let Some(r) = t
             .region
             .as_deref()
             .filter(|r| !crate::prices::prices().fargate.contains_key(*r))
-        {
-            warnings.push(PlanWarning {
-                code: "W_PRICE_REGION".to_string(),
-                group: None,
-                message: format!(
-                    "no prices for region `{r}`; costed at {} prices",
-                    cost::DEFAULT_REGION
-                ),
-            });
-        }
+    {
+        warnings.push(PlanWarning {
+            code: "W_PRICE_REGION".to_string(),
+            group: None,
+            message: format!(
+                "no prices for region `{r}`; costed at {} prices",
+                cost::DEFAULT_REGION
+            ),
+        });
     }
 
     Ok(Plan {
         schema_version: PLAN_SCHEMA_VERSION,
         project: manifest.project.name.clone(),
         target: request.target.clone(),
-        provider: provider_plan(target),
+        provider: provider_plan(manifest, request),
         overlay: request.overlay.clone(),
         objective: request.objective,
         policy: request.policy,
@@ -365,9 +366,14 @@ fn storage(manifest: &Manifest, ctx: &Context) -> Storage {
     }
 }
 
-fn provider_plan(target: &Target) -> ProviderPlan {
-    let mut options = match serde_json::to_value(target) {
-        Ok(serde_json::Value::Object(map)) => map,
+/// The target's options, redacted as `scalable show` prints them: values of
+/// secret-named variables and expanded secret values are `***`.
+fn provider_plan(manifest: &Manifest, request: &Request) -> ProviderPlan {
+    let redacted = manifest.redacted_json();
+    let targets = redacted.get("targets").and_then(|t| t.as_object());
+    let target = targets.and_then(|t| t.get(&request.target).or_else(|| t.values().next()));
+    let mut options = match target {
+        Some(serde_json::Value::Object(map)) => map.clone(),
         _ => serde_json::Map::new(),
     };
     let name = options

@@ -114,7 +114,7 @@ fn instance(
 
 /// `--mem` for Slurm: whole GiB as `20G`, else MiB as `20480M`.
 pub fn slurm_memory(bytes: u64) -> String {
-    if bytes % GIB == 0 {
+    if bytes.is_multiple_of(GIB) {
         format!("{}G", bytes / GIB)
     } else {
         format!("{}M", bytes.div_ceil(MIB))
@@ -123,7 +123,7 @@ pub fn slurm_memory(bytes: u64) -> String {
 
 /// Kubernetes memory quantity: `16Gi` or `2560Mi`.
 pub fn kubernetes_memory(bytes: u64) -> String {
-    if bytes % GIB == 0 {
+    if bytes.is_multiple_of(GIB) {
         format!("{}Gi", bytes / GIB)
     } else {
         format!("{}Mi", bytes.div_ceil(MIB))

@@ -26,6 +26,23 @@ create_exception!(
     "A plan that cannot be made, or a plan file that is missing, malformed or of another schema version."
 );
 
+create_exception!(
+    _core,
+    RunError,
+    ScalableError,
+    "A run record that cannot be created, found, read or written, or an event it refuses."
+);
+
+/// A `RunError` carrying `code`, `message` and `hint`.
+pub fn run_error(py: Python<'_>, e: &scalable_runs::RunsError) -> PyErr {
+    let err = RunError::new_err(format!("[{}] {e}", e.code()));
+    let value = err.value(py);
+    let _ = value.setattr("code", e.code());
+    let _ = value.setattr("message", e.to_string());
+    let _ = value.setattr("hint", e.hint());
+    err
+}
+
 /// A `PlanError` carrying `code` and `hint`.
 pub fn plan_error(py: Python<'_>, e: &scalable_plan::PlanError) -> PyErr {
     let err = PlanError::new_err(format!("[{}] {e}", e.code()));

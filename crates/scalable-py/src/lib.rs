@@ -2,9 +2,11 @@
 //! and the library crates and maps their errors onto Python exceptions; it
 //! decides nothing itself.
 
+mod ai;
 mod errors;
 mod manifest;
 mod plan;
+mod runs;
 
 use pyo3::prelude::*;
 
@@ -14,11 +16,17 @@ mod _core {
     use pyo3::prelude::*;
 
     #[pymodule_export]
+    use crate::ai::{explain_plan_file, explain_plan_json};
+    #[pymodule_export]
+    use crate::errors::RunError;
+    #[pymodule_export]
     use crate::errors::{ManifestError, PlanError, ScalableError};
     #[pymodule_export]
     use crate::manifest::{Diagnostic, Manifest, ValidationReport};
     #[pymodule_export]
     use crate::plan::{Plan, plan_manifest};
+    #[pymodule_export]
+    use crate::runs::{RunRecorder, latest_run, report_html, report_json, report_text};
 
     #[pymodule_export]
     use super::{cli_main, is_secret_name, manifest_schema, parse_dotenv};

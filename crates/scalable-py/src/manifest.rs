@@ -98,12 +98,14 @@ impl ValidationReport {
         scalable_manifest::render::json(&self.report)
     }
 
-    /// The validated manifest as canonical JSON, or None when invalid.
+    /// The validated manifest as compact JSON with keys sorted, or None when
+    /// invalid. Secrets are masked as `***`, as `scalable show` prints them:
+    /// values of secret-named variables, and values under secret-named keys.
     fn manifest_json(&self) -> Option<String> {
         self.report
             .manifest
             .as_ref()
-            .map(scalable_manifest::canonical_json)
+            .map(|m| m.redacted_json().to_string())
     }
 
     fn __bool__(&self) -> bool {
@@ -188,5 +190,38 @@ impl Manifest {
                 report.errors().next().expect("invalid means an error"),
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ValidationReport;
+
+    #[test]
+    fn manifest_json_masks_secrets_as_show_does() {
+        let source = "version: 1\nproject: {name: p}\ntargets: {local: {provider: local}}\n\
+            components: {c: {memory: 1G, env: {API: \"${MY_API_KEY}\", DB_PASSWORD: in-file, \
+            PLAIN: \"${MY_PLAIN}\"}}}\ntasks: {t: {component: c}}\n";
+        let env = scalable_manifest::Env::from_map(
+            [("MY_API_KEY", "sk-abc123"), ("MY_PLAIN", "visible")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        );
+        let doc =
+            scalable_manifest::load_str(source, "s.yaml", std::path::Path::new("."), env).unwrap();
+        let report = ValidationReport {
+            report: doc.validate(None),
+            source: source.to_string(),
+        };
+        let json = report.manifest_json().expect("valid");
+        for secret in ["sk-abc123", "in-file"] {
+            assert!(!json.contains(secret), "{secret} leaked: {json}");
+        }
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let manifest = report.report.manifest.as_ref().unwrap();
+        assert_eq!(value, manifest.redacted_json());
+        assert_eq!(value["components"]["c"]["env"]["API"], "***");
+        assert_eq!(value["components"]["c"]["env"]["PLAIN"], "visible");
     }
 }

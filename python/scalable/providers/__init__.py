@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from distributed.deploy import Cluster
+from distributed.deploy.cluster import Cluster
 
 from scalable._core import ScalableError
 

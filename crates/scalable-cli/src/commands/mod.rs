@@ -1,8 +1,11 @@
 //! One module per command.
 
+pub mod explain;
 pub mod lock;
 pub mod plan;
+pub mod report;
 pub mod run;
+pub mod runs;
 pub mod schema;
 pub mod show;
 pub mod validate;

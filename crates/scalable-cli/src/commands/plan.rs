@@ -1,5 +1,6 @@
 //! `scalable plan` (and `scalable run --dry-run`): validate for a target,
-//! plan, print the summary or JSON, optionally write plan.json + manifest.lock.
+//! plan, print the summary or JSON, optionally write plan.json + manifest.lock
+//! and the provider artifacts (`--emit DIR`).
 
 use std::path::PathBuf;
 
@@ -23,6 +24,10 @@ pub struct PlanArgs {
     /// Write the plan JSON here, and `manifest.lock` beside it
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Write provider artifacts rendered from the plan (sbatch scripts, Dask
+    /// Kubernetes resources, ECS task definitions) into DIR
+    #[arg(long, value_name = "DIR")]
+    emit: Option<PathBuf>,
     /// What to optimise: cost, time or balance
     #[arg(long, value_parser = objective, default_value = "balance")]
     objective: Objective,
@@ -53,10 +58,15 @@ pub fn run(args: &PlanArgs) -> ExitCode {
         Ok(plan) => plan,
         Err(code) => return code,
     };
-    if let Some(path) = &args.output {
-        if let Err(code) = write(&plan, path, args) {
-            return code;
-        }
+    if let Some(path) = &args.output
+        && let Err(code) = write(&plan, path, args)
+    {
+        return code;
+    }
+    if let Some(dir) = &args.emit
+        && let Err(code) = emit(&plan, dir)
+    {
+        return code;
     }
     match (args.format, &args.output) {
         (Format::Json, None) => print!("{}", scalable_plan::to_json(&plan)),
@@ -132,6 +142,32 @@ fn write(plan: &Plan, path: &std::path::Path, args: &PlanArgs) -> Result<(), Exi
             "Wrote {} (no {LOCK_FILE}: other parts of the manifest have errors)",
             path.display()
         ),
+    }
+    Ok(())
+}
+
+/// Writes the plan's provider artifacts under `dir` (created if missing),
+/// each atomically, and says on stderr what it wrote.
+fn emit(plan: &Plan, dir: &std::path::Path) -> Result<(), ExitCode> {
+    let artifacts = scalable_plan::emit::emit(plan);
+    if artifacts.is_empty() {
+        eprintln!(
+            "No provider artifacts for `{}` targets; nothing written to `{}`",
+            plan.provider.name,
+            dir.display()
+        );
+        return Ok(());
+    }
+    let fail = |what: &std::path::Path, e: std::io::Error| {
+        eprintln!("error: cannot write `{}`: {e}", what.display());
+        ExitCode::Usage
+    };
+    std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
+    for artifact in &artifacts {
+        let path = dir.join(&artifact.path);
+        scalable_manifest::write_atomic(&path, artifact.contents.as_bytes())
+            .map_err(|e| fail(&path, e))?;
+        eprintln!("Wrote {}", path.display());
     }
     Ok(())
 }

@@ -37,15 +37,17 @@ pub fn run(args: &Args) -> ExitCode {
             }
             report
         }
+        // Nothing was read: a usage error (exit 2), reported on stderr for
+        // people, and as the usual report on stdout for tools.
         Err(d) if d.code == Code::Io => {
-            eprint!("{}", render::diagnostic(&d, ""));
-            return fatal_code(&d);
+            let code = fatal_code(&d);
+            match args.format {
+                Format::Text => eprint!("{}", render::diagnostic(&d, "")),
+                Format::Json => print!("{}", render::json(&failed(*d))),
+            }
+            return code;
         }
-        Err(d) => Report {
-            file: d.file.clone(),
-            diagnostics: vec![d],
-            manifest: None,
-        },
+        Err(d) => failed(*d),
     };
     let source = std::fs::read_to_string(&path).unwrap_or_default();
     if args.strict {
@@ -61,6 +63,15 @@ pub fn run(args: &Args) -> ExitCode {
         ExitCode::Ok
     } else {
         ExitCode::Invalid
+    }
+}
+
+/// The report of a file that could not be loaded: its one problem.
+fn failed(d: Diagnostic) -> Report {
+    Report {
+        file: d.file.clone(),
+        diagnostics: vec![d],
+        manifest: None,
     }
 }
 

@@ -237,14 +237,34 @@ fn missing_file() {
 
     ----- stderr -----
     no-such-manifest.yaml: error[E_IO]: cannot read `no-such-manifest.yaml`: No such file or directory (os error 2)
-      = help: check the path, or create one with `scalable init-component` and `scalable compose`
+      = help: check the path (the default is `./scalable.yaml`, or `$SCALABLE_MANIFEST`)
     ");
-    // Tools asking for JSON get the same exit code; nothing half-written on stdout.
-    let (out, stdout, stderr) =
-        run(scalable(&fixtures()).args(["validate", "no-such-manifest.yaml", "--format", "json"]));
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(stdout, "");
-    assert!(stderr.contains("error[E_IO]"), "{stderr}");
+    // Tools asking for JSON get the usual report on stdout (and the same exit
+    // code); JSON mode writes nothing to stderr.
+    assert_cmd_snapshot!(scalable(&fixtures()).args(["validate", "no-such-manifest.yaml", "--format", "json"]), @r#"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+    {
+      "ok": false,
+      "file": "no-such-manifest.yaml",
+      "errors": [
+        {
+          "code": "E_IO",
+          "severity": "error",
+          "path": "",
+          "file": "no-such-manifest.yaml",
+          "line": 0,
+          "column": 0,
+          "message": "cannot read `no-such-manifest.yaml`: No such file or directory (os error 2)",
+          "hint": "check the path (the default is `./scalable.yaml`, or `$SCALABLE_MANIFEST`)"
+        }
+      ],
+      "warnings": []
+    }
+
+    ----- stderr -----
+    "#);
     // The other commands that read a manifest agree.
     for command in ["lock", "show"] {
         let (out, stdout, stderr) =
@@ -257,9 +277,40 @@ fn missing_file() {
 
 #[test]
 fn directory_is_an_io_error() {
-    let (out, _, stderr) = run(scalable(&fixtures()).args(["validate", "."]));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("project")).unwrap();
+    assert_cmd_snapshot!(scalable(dir.path()).args(["validate", "project"]), @r"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    project: error[E_IO]: cannot read `project`: it is a directory
+      = help: name the manifest file in it, e.g. `project/scalable.yaml`
+    ");
+    let (out, stdout, stderr) =
+        run(scalable(dir.path()).args(["validate", "project", "--format", "json"]));
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr.contains("error[E_IO]"), "{stderr}");
+    assert_eq!(stderr, "");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["errors"][0]["code"], "E_IO");
+    assert_eq!(
+        report["errors"][0]["message"],
+        "cannot read `project`: it is a directory"
+    );
+}
+
+#[test]
+fn help_describes_the_tool() {
+    // The one-line description users see, not the crate's description.
+    let (out, stdout, _) = run(scalable(&root()).arg("--help"));
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stdout.lines().next(),
+        Some("Run scientific model ensembles from one manifest"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -713,6 +764,102 @@ fn target_overlay_is_validated() {
 }
 
 #[test]
+fn overlay_reaches_only_the_resolved_target() {
+    // An overlay used by `hpc` that mentions `aws`, holds a `version` and
+    // chains to another overlay: resolving `hpc` takes only `hpc`'s entry and
+    // the keys an overlay may hold; the rest is reported where it is written.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("scalable.yaml"),
+        r#"version: 1
+project: {name: demo}
+targets:
+  hpc: {provider: slurm, overlay: fine}
+  aws: {provider: aws, region: us-east-1}
+components: {model: {cpus: 2, memory: 4G}}
+tasks: {run: {component: model}}
+overlays:
+  fine:
+    version: 2
+    targets:
+      hpc: {walltime: "06:00:00"}
+      aws: {region: eu-west-1}
+      gcp: {provider: gcp}
+    components: {model: {memory: 8G}}
+  chained:
+    targets:
+      aws: {overlay: fine}
+"#,
+    )
+    .unwrap();
+    let codes = |args: &[&str]| {
+        let (out, stdout, _) = run(scalable(dir.path())
+            .args(["validate", "scalable.yaml", "--format", "json"])
+            .args(args));
+        let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let codes: Vec<(String, u64)> = report["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap().to_string(),
+                    d["line"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        (out.status.code(), codes)
+    };
+    let unknown = |line: u64| ("E_UNKNOWN_KEY".to_string(), line);
+    // The whole manifest: each overlay where it stands.
+    assert_eq!(codes(&[]), (Some(1), vec![unknown(10), unknown(18)]));
+    // `hpc`: the `version` it would merge, and nothing of `chained`.
+    assert_eq!(codes(&["--target", "hpc"]), (Some(1), vec![unknown(10)]));
+    // `aws` uses no overlay.
+    assert_eq!(codes(&["--target", "aws"]), (Some(0), vec![]));
+
+    // Without the overlay's `version`, `show` prints the resolved form.
+    let source = std::fs::read_to_string(dir.path().join("scalable.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join("scalable.yaml"),
+        source
+            .replace("    version: 2\n", "")
+            .replace("  chained:\n    targets:\n      aws: {overlay: fine}\n", ""),
+    )
+    .unwrap();
+    let hpc = show(&["scalable.yaml", "--target", "hpc"], dir.path());
+    let targets: Vec<&String> = hpc["targets"].as_object().unwrap().keys().collect();
+    assert_eq!(targets, ["hpc"], "{hpc}");
+    assert_eq!(hpc["targets"]["hpc"]["walltime"], "06:00:00");
+    assert_eq!(hpc["components"]["model"]["memory"], "8G");
+    assert_eq!(hpc["version"], 1);
+    let aws = show(&["scalable.yaml", "--target", "aws"], dir.path());
+    assert_eq!(aws["targets"]["aws"]["region"], "us-east-1");
+}
+
+#[test]
+fn long_lines_are_clipped_in_excerpts() {
+    // One line over the size bound: the report quotes a window of it.
+    let dir = tempfile::tempdir().unwrap();
+    let line = format!("project: {{name: {}}}\n", "x".repeat(9 * 1024 * 1024));
+    std::fs::write(dir.path().join("scalable.yaml"), line).unwrap();
+    assert_cmd_snapshot!(scalable(dir.path()).args(["validate", "scalable.yaml"]), @"
+    success: false
+    exit_code: 1
+    ----- stdout -----
+    scalable.yaml:1:1: error[E_LIMIT]: the file is 9437202 bytes; manifests are limited to 8388608 bytes
+      |
+    1 | project: {name: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…
+      | ^
+      = help: split large generated sections into separate manifests
+
+    scalable.yaml: invalid (1 error, 0 warnings)
+
+    ----- stderr -----
+    ");
+}
+
+#[test]
 fn storage_variable_stays_literal_until_run() {
     let aws = show(&[EXAMPLE, "--target", "aws"], &examples());
     assert_eq!(
@@ -1011,3 +1158,5 @@ fn usage_errors_exit_2() {
         );
     }
 }
+mod explain;
+mod runs;

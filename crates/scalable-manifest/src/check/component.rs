@@ -3,9 +3,9 @@
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{Component, ContainerRuntime, Cpus, Memory};
 use crate::rules::{self, ImageTag, MemoryError};
-use crate::yaml::Node;
+use crate::yaml::{Node, Pos};
 
-use super::reader::{Ctx, Map};
+use super::reader::{Ctx, Map, is_broken};
 
 const KEYS: &[&str] = &[
     "image",
@@ -25,9 +25,10 @@ const RUNTIMES: &[(&str, ContainerRuntime)] = &[
     ("none", ContainerRuntime::None),
 ];
 
-/// Checks one component and builds it when everything read.
-pub(crate) fn component(cx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Component> {
-    let m = cx.map(node, path, KEYS)?;
+/// Checks one component and builds it when everything read. `at` is where
+/// its name is written, for a missing key.
+pub(crate) fn component(cx: &mut Ctx<'_>, node: &Node, path: &str, at: Pos) -> Option<Component> {
+    let m = cx.map(node, path, KEYS)?.at(at);
     let image = cx.opt_string(&m, "image");
     if let (Some(image), Some(n)) = (&image, m.get("image")) {
         image_warning(cx, image, n, &m.path("image"));
@@ -88,8 +89,6 @@ pub(crate) fn component(cx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Com
     })
 }
 
-/// Components may be partial inside an overlay; this checks what is there.
-
 fn cpus(cx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<f64> {
     let n = cx.number(node, path)?;
     if n > 0.0 && n.is_finite() {
@@ -128,7 +127,7 @@ fn memory(cx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Memory> {
                     Code::NonpositiveMemory,
                     path,
                     node.pos,
-                    format!("memory must be greater than zero, found `{shown}`"),
+                    format!("memory must be at least 1 byte, found `{shown}`"),
                 )
                 .hint("give the memory one worker needs, e.g. `memory: 16G`"),
             );
@@ -231,41 +230,68 @@ fn kubernetes_objects(cx: &mut Ctx<'_>, items: Option<&[Node]>, path: &str, requ
                 );
             }
         }
-        if let Some(name) = item.get("name").and_then(|n| n.scalar()) {
-            if !rules::is_dns1123_label(&name.text) {
-                dns_error(
-                    cx,
-                    &format!("{at}.name"),
-                    item.get("name").map_or(item.pos, |n| n.pos),
-                    &name.text,
-                    "volume name",
-                );
-            }
+        // Volume names only matter to Kubernetes.
+        if cx.kubernetes
+            && let Some(node) = item.get("name").filter(|n| !is_broken(n))
+            && let Some(name) = node.scalar()
+            && !rules::is_dns1123_label(&name.text)
+        {
+            dns_error(
+                cx,
+                &format!("{at}.name"),
+                node.pos,
+                &name.text,
+                DnsRule::Label,
+                "volume name",
+            );
         }
     }
 }
 
-/// Reports a name Kubernetes would refuse.
+/// Which DNS-1123 rule a Kubernetes name must follow.
+#[derive(Clone, Copy)]
+pub(crate) enum DnsRule {
+    /// One label: at most 63 of `a-z0-9-`.
+    Label,
+    /// Labels joined by `.`, at most 253 in all.
+    Subdomain,
+}
+
+/// Reports a name Kubernetes would refuse under `rule`.
 pub(crate) fn dns_error(
     cx: &mut Ctx<'_>,
     path: &str,
-    pos: crate::yaml::Pos,
+    pos: Pos,
     name: &str,
+    rule: DnsRule,
     what: &str,
 ) {
+    let (rule_text, allowed, suggestion) = match rule {
+        DnsRule::Label => (
+            "DNS-1123 label: lowercase letters, digits and `-`, at most 63",
+            "use only lowercase letters, digits and `-`, starting and ending with a letter or digit",
+            rules::dns1123_suggestion(name),
+        ),
+        DnsRule::Subdomain => (
+            "DNS-1123 subdomain: lowercase letters, digits, `-` and `.`, at most 253",
+            "use parts of lowercase letters, digits and `-` joined by `.`",
+            rules::dns1123_subdomain_suggestion(name),
+        ),
+    };
+    // A spelling derived from a secret would give it away.
+    let hint = if suggestion.is_empty() || cx.sink.shows_secret(name) {
+        allowed.to_string()
+    } else {
+        format!("use `{suggestion}`")
+    };
     cx.report(
         Diagnostic::new(
             Code::Dns1123Name,
             path,
             pos,
-            format!("{what} `{name}` is not a valid Kubernetes name (DNS-1123: lowercase letters, digits and `-`, at most 63)"),
+            format!("{what} `{name}` is not a valid Kubernetes name ({rule_text})"),
         )
-        // A spelling derived from a secret would give it away.
-        .hint(if cx.sink.shows_secret(name) {
-            "use only lowercase letters, digits and `-`".to_string()
-        } else {
-            format!("use `{}`", rules::dns1123_suggestion(name))
-        }),
+        .hint(hint),
     );
 }
 
@@ -273,32 +299,35 @@ fn fargate_rules(cx: &mut Ctx<'_>, m: &Map<'_>, cpus: Option<f64>, memory: Optio
     if !cx.fargate {
         return;
     }
-    if let (Some(c), Some(n)) = (cpus, m.get("cpus")) {
-        if c > rules::FARGATE_MAX_CPUS {
-            cx.report(
-                Diagnostic::new(
-                    Code::FargateCpuMemory,
-                    m.path("cpus"),
-                    n.pos,
-                    format!("{c} CPUs is more than the largest Fargate task (16 vCPU)"),
-                )
-                .hint(
-                    "lower `cpus` to 16 or less, or use `cluster_type: ec2` with a larger instance",
-                ),
-            );
-        }
+    if let (Some(c), Some(n)) = (cpus, m.get("cpus"))
+        && c > rules::FARGATE_MAX_CPUS
+    {
+        cx.report(
+            Diagnostic::new(
+                Code::FargateCpuMemory,
+                m.path("cpus"),
+                n.pos,
+                format!("{c} CPUs is more than the largest Fargate task (16 vCPU)"),
+            )
+            .hint("lower `cpus` to 16 or less, or use `cluster_type: ec2` with a larger instance"),
+        );
     }
-    if let (Some(mem), Some(n)) = (memory, m.get("memory")) {
-        if mem.bytes as f64 > rules::FARGATE_MAX_BYTES {
-            cx.report(
-                Diagnostic::new(
-                    Code::FargateCpuMemory,
-                    m.path("memory"),
-                    n.pos,
-                    format!("memory `{}` is more than the largest Fargate task (120 GiB)", mem.text),
-                )
-                .hint("lower `memory` to 120G or less, or use `cluster_type: ec2` with a larger instance"),
-            );
-        }
+    if let (Some(mem), Some(n)) = (memory, m.get("memory"))
+        && mem.bytes as f64 > rules::FARGATE_MAX_BYTES
+    {
+        cx.report(
+            Diagnostic::new(
+                Code::FargateCpuMemory,
+                m.path("memory"),
+                n.pos,
+                format!(
+                    "memory `{}` is more than the largest Fargate task (120 GiB)",
+                    mem.text
+                ),
+            )
+            .hint(
+                "lower `memory` to 120G or less, or use `cluster_type: ec2` with a larger instance",
+            ),
+        );
     }
 }

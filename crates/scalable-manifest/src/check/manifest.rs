@@ -9,8 +9,8 @@ use crate::path::child;
 use crate::rules;
 use crate::yaml::{Node, Plain, Pos};
 
-use super::component::{component, dns_error};
-use super::reader::{Ctx, Map};
+use super::component::{DnsRule, component, dns_error};
+use super::reader::{Ctx, Map, is_broken};
 use super::target::target;
 
 /// Top-level keys of a manifest.
@@ -33,10 +33,14 @@ pub(crate) fn manifest(cx: &mut Ctx<'_>, root: &Node) -> Option<Manifest> {
     let version = cx.require(&m, "version", "1").and_then(|n| version(cx, n));
     let project = cx
         .require(&m, "project", "{name: my-project}")
-        .and_then(|n| project(cx, n, "project"));
+        .and_then(|n| project(cx, n, "project", m.key_pos("project")));
     let targets = cx
         .require(&m, "targets", "{local: {provider: local}}")
-        .and_then(|n| named_each(cx, n, "targets", |cx, _, v, path| target(cx, v, path)));
+        .and_then(|n| {
+            named_each(cx, n, "targets", |cx, k, v, path| {
+                target(cx, v, path, k.pos)
+            })
+        });
     let components = cx.require(&m, "components", "{}").and_then(|n| {
         named_each(cx, n, "components", |cx, k, v, path| {
             if cx.kubernetes && !rules::is_dns1123_label(k.key_text()) {
@@ -45,15 +49,16 @@ pub(crate) fn manifest(cx: &mut Ctx<'_>, root: &Node) -> Option<Manifest> {
                     path,
                     k.pos,
                     k.key_text(),
+                    DnsRule::Label,
                     "component (worker group) name",
                 );
             }
-            component(cx, v, path)
+            component(cx, v, path, k.pos)
         })
     });
     let tasks = cx
         .require(&m, "tasks", "{}")
-        .and_then(|n| named_each(cx, n, "tasks", |cx, _, v, path| task(cx, v, path)));
+        .and_then(|n| named_each(cx, n, "tasks", |cx, k, v, path| task(cx, v, path, k.pos)));
     let overlays = m.get("overlays").and_then(|n| overlays(cx, n));
     cross_references(
         cx,
@@ -75,27 +80,42 @@ pub(crate) fn manifest(cx: &mut Ctx<'_>, root: &Node) -> Option<Manifest> {
 }
 
 fn version(cx: &mut Ctx<'_>, node: &Node) -> Option<u32> {
-    if let Some(Plain::Int(1)) = node.scalar().map(|s| s.plain_value()) {
-        return Some(1);
+    if is_broken(node) {
+        return None;
     }
-    let found = node.scalar().map_or_else(
-        || node.type_name().to_string(),
-        |s| format!("`{}`", s.shown()),
-    );
-    cx.report(
-        Diagnostic::new(
+    let d = match node.scalar() {
+        Some(s) if s.plain_value() == Plain::Int(1) => return Some(1),
+        // `version: "1"`: a string, whatever it says.
+        Some(s) if !s.plain => Diagnostic::new(
             Code::BadVersion,
             "version",
             node.pos,
-            format!("unsupported manifest version {found}"),
+            format!(
+                "manifest version is the string `{}`, not a number",
+                s.shown()
+            ),
+        )
+        .hint("remove the quotes: `version: 1`"),
+        scalar => Diagnostic::new(
+            Code::BadVersion,
+            "version",
+            node.pos,
+            format!(
+                "unsupported manifest version {}",
+                scalar.map_or_else(
+                    || node.type_name().to_string(),
+                    |s| format!("`{}`", s.shown())
+                )
+            ),
         )
         .hint("this Scalable reads schema version 1: write `version: 1`"),
-    );
+    };
+    cx.report(d);
     None
 }
 
-fn project(cx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Project> {
-    let m = cx.map(node, path, PROJECT_KEYS)?;
+fn project(cx: &mut Ctx<'_>, node: &Node, path: &str, at: Pos) -> Option<Project> {
+    let m = cx.map(node, path, PROJECT_KEYS)?.at(at);
     let name = cx
         .require(&m, "name", "my-project")
         .and_then(|n| cx.string(n, &m.path("name")));
@@ -106,8 +126,8 @@ fn project(cx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Project> {
     })
 }
 
-fn task(cx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Task> {
-    let m = cx.map(node, path, TASK_KEYS)?;
+fn task(cx: &mut Ctx<'_>, node: &Node, path: &str, at: Pos) -> Option<Task> {
+    let m = cx.map(node, path, TASK_KEYS)?.at(at);
     let component = cx
         .require(&m, "component", "<component name>")
         .and_then(|n| cx.string(n, &m.path("component")));
@@ -169,9 +189,9 @@ fn overlays(
 ) -> Option<BTreeMap<String, serde_json::Map<String, serde_json::Value>>> {
     let was = std::mem::replace(&mut cx.partial, true);
     let out = named_each(cx, node, "overlays", |cx, _, v, path| {
-        let m = cx.map(v, path, OVERLAY_KEYS)?;
+        let m = overlay_keys(cx, v, path, None)?;
         if let Some(n) = m.get("project") {
-            project(cx, n, &m.path("project"));
+            project(cx, n, &m.path("project"), m.key_pos("project"));
         }
         for (key, read) in [
             ("targets", target_fn as PartFn),
@@ -179,8 +199,8 @@ fn overlays(
             ("tasks", task_fn),
         ] {
             if let Some(n) = m.get(key) {
-                named_each(cx, n, &m.path(key), |cx, _, v, path| {
-                    read(cx, v, path);
+                named_each(cx, n, &m.path(key), |cx, k, v, path| {
+                    read(cx, v, path, k.pos);
                     Some(())
                 });
             }
@@ -191,15 +211,49 @@ fn overlays(
     out
 }
 
-type PartFn = fn(&mut Ctx<'_>, &Node, &str);
-fn target_fn(cx: &mut Ctx<'_>, v: &Node, path: &str) {
-    target(cx, v, path);
+/// Reports what resolving a target drops from overlay `node`, where it is
+/// written: top-level keys an overlay may not hold (`version`, `overlays`),
+/// and an `overlay` key in one of its targets (overlays do not chain). With
+/// `target`, only that target's entry is looked at: no other reaches its
+/// resolved form.
+pub(crate) fn overlay_keys<'n>(
+    cx: &mut Ctx<'_>,
+    node: &'n Node,
+    path: &str,
+    target: Option<&str>,
+) -> Option<Map<'n>> {
+    let m = cx.map(node, path, OVERLAY_KEYS)?;
+    let targets = m.get("targets").and_then(Node::entries).unwrap_or_default();
+    for (k, v) in targets {
+        if target.is_some_and(|t| t != k.key_text()) {
+            continue;
+        }
+        let entries = v.entries().unwrap_or_default();
+        let Some((key, _)) = entries.iter().find(|(key, _)| key.key_text() == "overlay") else {
+            continue;
+        };
+        cx.report(
+            Diagnostic::new(
+                Code::UnknownKey,
+                child(&child(&m.path("targets"), k.key_text()), "overlay"),
+                key.pos,
+                "`overlay` is not allowed in an overlay's target",
+            )
+            .hint("overlays cannot chain: name one overlay on the target"),
+        );
+    }
+    Some(m)
 }
-fn component_fn(cx: &mut Ctx<'_>, v: &Node, path: &str) {
-    component(cx, v, path);
+
+type PartFn = fn(&mut Ctx<'_>, &Node, &str, Pos);
+fn target_fn(cx: &mut Ctx<'_>, v: &Node, path: &str, at: Pos) {
+    target(cx, v, path, at);
 }
-fn task_fn(cx: &mut Ctx<'_>, v: &Node, path: &str) {
-    task(cx, v, path);
+fn component_fn(cx: &mut Ctx<'_>, v: &Node, path: &str, at: Pos) {
+    component(cx, v, path, at);
+}
+fn task_fn(cx: &mut Ctx<'_>, v: &Node, path: &str, at: Pos) {
+    task(cx, v, path, at);
 }
 
 fn cross_references(
@@ -222,7 +276,11 @@ fn cross_references(
         .collect();
     let mut used = BTreeSet::new();
     for (k, v) in m.get("tasks").and_then(Node::entries).unwrap_or_default() {
-        let Some(c) = v.get("component").and_then(Node::scalar) else {
+        let Some(c) = v
+            .get("component")
+            .filter(|n| !is_broken(n))
+            .and_then(Node::scalar)
+        else {
             continue;
         };
         used.insert(c.text.as_str());
@@ -248,7 +306,11 @@ fn cross_references(
         .map(|(k, _)| k.key_text())
         .collect();
     for (k, v) in m.get("targets").and_then(Node::entries).unwrap_or_default() {
-        let Some(o) = v.get("overlay").and_then(Node::scalar) else {
+        let Some(o) = v
+            .get("overlay")
+            .filter(|n| !is_broken(n))
+            .and_then(Node::scalar)
+        else {
             continue;
         };
         if !overlay_names.contains(o.text.as_str()) {
@@ -315,7 +377,8 @@ fn cross_references(
     }
 }
 
-fn unknown_name(
+/// Reports a reference to a name `known` does not hold, with a suggestion.
+pub(crate) fn unknown_name(
     cx: &mut Ctx<'_>,
     code: Code,
     path: &str,
@@ -325,8 +388,22 @@ fn unknown_name(
     known: &BTreeSet<&str>,
 ) {
     let d = Diagnostic::new(code, path, pos, format!("unknown {what} `{name}`"));
+    // Every unknown name repeats this list: with thousands of names, listing
+    // them all makes the report quadratic in the manifest's size.
+    const LISTED: usize = 20;
     let listed = if known.is_empty() {
         "none are defined".to_string()
+    } else if known.len() > LISTED {
+        format!(
+            "defined: {} and {} more",
+            known
+                .iter()
+                .take(LISTED)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", "),
+            known.len() - LISTED
+        )
     } else {
         format!(
             "defined: {}",

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::diagnostic::{Code, Diagnostic, Sink, did_you_mean};
 use crate::path::child;
-use crate::yaml::{Kind, Node, Plain};
+use crate::yaml::{Kind, Node, Plain, Pos};
 
 /// State of one checking pass.
 pub(crate) struct Ctx<'s> {
@@ -23,19 +23,40 @@ pub(crate) struct Ctx<'s> {
 pub(crate) struct Map<'n> {
     pub node: &'n Node,
     pub path: String,
+    /// Where a missing key is reported: the key this mapping is the value of
+    /// (`model:` for `components.model`), else the mapping itself.
+    pub at: Pos,
 }
 
 impl<'n> Map<'n> {
-    /// The value under `key`; an explicit `null` counts as absent.
+    /// The value under `key`; an explicit `null` counts as absent. A value
+    /// whose `${VAR}` expansion failed is present (and already reported), even
+    /// if it expanded to nothing.
     pub fn get(&self, key: &str) -> Option<&'n Node> {
-        self.node
-            .get(key)
-            .filter(|n| !matches!(n.scalar().map(|s| s.plain_value()), Some(Plain::Null)))
+        self.node.get(key).filter(|n| match n.scalar() {
+            Some(s) => s.broken || s.plain_value() != Plain::Null,
+            None => true,
+        })
     }
 
     /// The dotted path of `key` under this mapping.
     pub fn path(&self, key: &str) -> String {
         child(&self.path, key)
+    }
+
+    /// Where `key` is written in this mapping (the mapping's own position
+    /// when it is not).
+    pub fn key_pos(&self, key: &str) -> Pos {
+        self.node
+            .entries()
+            .and_then(|e| e.iter().find(|(k, _)| k.key_text() == key))
+            .map_or(self.node.pos, |(k, _)| k.pos)
+    }
+
+    /// Reports a missing key at `at` instead of at the mapping.
+    pub fn at(mut self, at: Pos) -> Self {
+        self.at = at;
+        self
     }
 }
 
@@ -45,6 +66,10 @@ impl Ctx<'_> {
     }
 
     fn type_error(&mut self, node: &Node, path: &str, expected: &str) {
+        // What a failed expansion left is not what the user wrote.
+        if is_broken(node) {
+            return;
+        }
         let d = Diagnostic::new(
             Code::Type,
             path,
@@ -82,6 +107,7 @@ impl Ctx<'_> {
         Some(Map {
             node,
             path: path.to_string(),
+            at: node.pos,
         })
     }
 
@@ -109,7 +135,7 @@ impl Ctx<'_> {
                 Diagnostic::new(
                     Code::MissingKey,
                     m.path(key),
-                    m.node.pos,
+                    m.at,
                     format!("{what} is missing required key `{key}`"),
                 )
                 .hint(format!("add `{key}: {example}`")),
@@ -272,6 +298,6 @@ impl Ctx<'_> {
 }
 
 /// A scalar whose expansion already failed (and was reported).
-fn is_broken(node: &Node) -> bool {
+pub(crate) fn is_broken(node: &Node) -> bool {
     node.scalar().is_some_and(|s| s.broken)
 }

@@ -7,9 +7,9 @@ use crate::model::{
 };
 use crate::path::child;
 use crate::rules;
-use crate::yaml::Node;
+use crate::yaml::{Node, Pos};
 
-use super::component::dns_error;
+use super::component::{DnsRule, dns_error};
 use super::reader::{Ctx, Map};
 
 const COMMON: &[&str] = &["provider", "overlay"];
@@ -90,8 +90,9 @@ fn keys_of(provider: Provider) -> &'static [&'static str] {
         .map_or(&[], |(_, k)| k)
 }
 
-/// Checks one target; `None` when anything is wrong.
-pub(crate) fn target(cx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Target> {
+/// Checks one target; `None` when anything is wrong. `at` is where its name
+/// is written, for a missing key.
+pub(crate) fn target(cx: &mut Ctx<'_>, node: &Node, path: &str, at: Pos) -> Option<Target> {
     let Some(entries) = node.entries() else {
         cx.map(node, path, COMMON);
         return None;
@@ -99,6 +100,7 @@ pub(crate) fn target(cx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Target
     let m = Map {
         node,
         path: path.to_string(),
+        at,
     };
     let provider = match cx.require(&m, "provider", "local") {
         Some(n) => Some(provider(cx, n, &m.path("provider"))?),
@@ -185,15 +187,16 @@ fn check_keys(cx: &mut Ctx<'_>, entries: &[(Node, Node)], path: &str, provider: 
             k.pos,
             format!("unknown key `{key}`"),
         );
-        let owner = PROVIDER_KEYS
+        let owners: Vec<&str> = PROVIDER_KEYS
             .iter()
-            .find(|(_, keys)| keys.contains(&key))
-            .map(|(p, _)| *p);
-        let hint = match (owner, provider, did_you_mean(key, own.iter().copied())) {
-            (_, _, Some(s)) => format!("did you mean `{s}`?"),
-            (Some(o), Some(p), None) => format!(
+            .filter(|(_, keys)| keys.contains(&key))
+            .map(|(p, _)| p.as_str())
+            .collect();
+        let hint = match (provider, did_you_mean(key, own.iter().copied())) {
+            (_, Some(s)) => format!("did you mean `{s}`?"),
+            (Some(p), None) if !owners.is_empty() => format!(
                 "`{key}` is an option of {} targets; {} targets take: {}",
-                o.as_str(),
+                listed(&owners, "and"),
                 p.as_str(),
                 keys_of(p).join(", ")
             ),
@@ -203,16 +206,33 @@ fn check_keys(cx: &mut Ctx<'_>, entries: &[(Node, Node)], path: &str, provider: 
     }
 }
 
+/// `a`, `a and b`, `a, b and c` (with `word` = `and`).
+fn listed<T: std::fmt::Display>(items: &[T], word: &str) -> String {
+    let items: Vec<String> = items.iter().map(T::to_string).collect();
+    match items.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} {word} {last}", rest.join(", ")),
+    }
+}
+
 fn slurm(cx: &mut Ctx<'_>, m: &Map<'_>, overlay: Option<String>) -> SlurmTarget {
     let walltime = cx.opt_string(m, "walltime");
-    if let (Some(w), Some(n)) = (&walltime, m.get("walltime")) {
-        if rules::parse_walltime(w).is_none() {
-            let shown = n.scalar().map(|s| s.shown()).unwrap_or_default();
-            cx.report(
-                Diagnostic::new(Code::BadWalltime, m.path("walltime"), n.pos, format!("walltime `{shown}` is not `HH:MM:SS` or `D-HH:MM:SS`"))
-                    .hint("write e.g. `02:30:00` for two and a half hours, or `1-12:00:00` for a day and a half"),
-            );
-        }
+    if let (Some(w), Some(n)) = (&walltime, m.get("walltime"))
+        && rules::parse_walltime(w).is_none()
+    {
+        let shown = n.scalar().map(|s| s.shown()).unwrap_or_default();
+        cx.report(
+            Diagnostic::new(
+                Code::BadWalltime,
+                m.path("walltime"),
+                n.pos,
+                format!("walltime `{shown}` is not `HH:MM:SS` or `D-HH:MM:SS`"),
+            )
+            .hint(
+                "write e.g. `02:30:00` for two and a half hours, or `1-12:00:00` for a day and a half",
+            ),
+        );
     }
     SlurmTarget {
         overlay,
@@ -245,22 +265,18 @@ fn slurm(cx: &mut Ctx<'_>, m: &Map<'_>, overlay: Option<String>) -> SlurmTarget 
 
 fn kubernetes(cx: &mut Ctx<'_>, m: &Map<'_>, overlay: Option<String>) -> KubernetesTarget {
     let namespace = cx.opt_string(m, "namespace");
-    if let (Some(ns), Some(n)) = (&namespace, m.get("namespace")) {
-        if !rules::is_dns1123_label(ns) {
-            dns_error(cx, &m.path("namespace"), n.pos, ns, "namespace");
-        }
+    if let (Some(ns), Some(n)) = (&namespace, m.get("namespace"))
+        && !rules::is_dns1123_label(ns)
+    {
+        let path = m.path("namespace");
+        dns_error(cx, &path, n.pos, ns, DnsRule::Label, "namespace");
     }
     let account = cx.opt_string(m, "worker_service_account");
-    if let (Some(sa), Some(n)) = (&account, m.get("worker_service_account")) {
-        if !rules::is_dns1123_subdomain(sa) {
-            dns_error(
-                cx,
-                &m.path("worker_service_account"),
-                n.pos,
-                sa,
-                "service account",
-            );
-        }
+    if let (Some(sa), Some(n)) = (&account, m.get("worker_service_account"))
+        && !rules::is_dns1123_subdomain(sa)
+    {
+        let path = m.path("worker_service_account");
+        dns_error(cx, &path, n.pos, sa, DnsRule::Subdomain, "service account");
     }
     KubernetesTarget {
         overlay,
@@ -347,6 +363,13 @@ fn fargate_pair(cx: &mut Ctx<'_>, m: &Map<'_>, cpu: Option<u32>, mem: Option<u32
         (Some(c), Some(mib)) if !rules::fargate_pair_ok(c, mib) => {
             let n = m.get("worker_mem").expect("worker_mem was read");
             let (lo, hi, step) = rules::fargate_range(c).expect("checked above");
+            let options = rules::fargate_memory_options(c);
+            // A range with a step only when it has no gaps (256 units skip 1536).
+            let allowed = if options.len() as u32 == (hi - lo) / step + 1 {
+                format!("from {lo} to {hi} in steps of {step}")
+            } else {
+                listed(&options, "or")
+            };
             cx.report(
                 Diagnostic::new(
                     Code::FargateCpuMemory,
@@ -354,9 +377,7 @@ fn fargate_pair(cx: &mut Ctx<'_>, m: &Map<'_>, cpu: Option<u32>, mem: Option<u32
                     n.pos,
                     format!("Fargate does not accept {mib} MiB with {c} CPU units"),
                 )
-                .hint(format!(
-                    "with worker_cpu {c}, use worker_mem from {lo} to {hi} in steps of {step}"
-                )),
+                .hint(format!("with worker_cpu {c}, use worker_mem {allowed}")),
             );
         }
         _ => {}
@@ -366,7 +387,9 @@ fn fargate_pair(cx: &mut Ctx<'_>, m: &Map<'_>, cpu: Option<u32>, mem: Option<u32
 fn adaptive(cx: &mut Ctx<'_>, m: &Map<'_>) -> Option<Adaptive> {
     let node = m.get("adaptive")?;
     let path = m.path("adaptive");
-    let a = cx.map(node, &path, &["minimum", "maximum"])?;
+    let a = cx
+        .map(node, &path, &["minimum", "maximum"])?
+        .at(m.key_pos("adaptive"));
     let minimum = cx
         .require(&a, "minimum", "1")
         .and_then(|n| cx.uint(n, &a.path("minimum"), u32::MAX as u64));

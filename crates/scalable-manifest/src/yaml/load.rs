@@ -38,11 +38,10 @@ enum Frame {
         size: usize,
         pos: Pos,
         anchor: usize,
-        path: String,
     },
     Map {
         entries: Vec<(Node, Node)>,
-        seen: HashMap<String, Pos>,
+        seen: Keys,
         key: Option<Node>,
         key_size: usize,
         merges: Vec<Node>,
@@ -50,8 +49,45 @@ enum Frame {
         size: usize,
         pos: Pos,
         anchor: usize,
-        path: String,
     },
+}
+
+/// The keys of a mapping being built, to find duplicates: a scan while the
+/// mapping is small, a hash index once it is large (most mappings are small;
+/// an index for each costs more than the scan).
+#[derive(Default)]
+struct Keys {
+    index: HashMap<String, Pos>,
+}
+
+/// Largest mapping searched by a scan.
+const SCAN: usize = 16;
+
+impl Keys {
+    /// Where `text` is first defined in `entries`.
+    fn find(&self, entries: &[(Node, Node)], text: &str) -> Option<Pos> {
+        if entries.len() <= SCAN {
+            entries
+                .iter()
+                .find(|(k, _)| k.key_text() == text)
+                .map(|(k, _)| k.pos)
+        } else {
+            self.index.get(text).copied()
+        }
+    }
+
+    /// Records the entry just pushed onto `entries`.
+    fn pushed(&mut self, entries: &[(Node, Node)]) {
+        if entries.len() == SCAN + 1 {
+            self.index.extend(
+                entries
+                    .iter()
+                    .map(|(k, _)| (k.key_text().to_string(), k.pos)),
+            );
+        } else if let Some((k, _)) = entries.last().filter(|_| entries.len() > SCAN) {
+            self.index.insert(k.key_text().to_string(), k.pos);
+        }
+    }
 }
 
 struct Builder<'s> {
@@ -66,7 +102,7 @@ struct Builder<'s> {
 
 /// Parses `source` into a tree. Syntax errors and exceeded bounds are fatal and
 /// returned; duplicate keys are recorded in `sink` and the first value kept.
-pub fn parse(source: &str, limits: Limits, sink: &mut Sink) -> Result<Node, Diagnostic> {
+pub fn parse(source: &str, limits: Limits, sink: &mut Sink) -> Result<Node, Box<Diagnostic>> {
     if source.len() > limits.max_bytes {
         return Err(Diagnostic::new(
             Code::Limit,
@@ -82,7 +118,8 @@ pub fn parse(source: &str, limits: Limits, sink: &mut Sink) -> Result<Node, Diag
                 limits.max_bytes
             ),
         )
-        .hint("split large generated sections into separate manifests"));
+        .hint("split large generated sections into separate manifests")
+        .into());
     }
     let mut b = Builder {
         limits,
@@ -146,7 +183,7 @@ fn pos_of(span: &Span) -> Pos {
 }
 
 impl Builder<'_> {
-    fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Diagnostic> {
+    fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Box<Diagnostic>> {
         let pos = pos_of(&span);
         match event {
             Event::DocumentStart(_) => {
@@ -158,13 +195,22 @@ impl Builder<'_> {
                         pos,
                         "a manifest holds one YAML document; found a second",
                     )
-                    .hint("remove the `---` separator and merge the documents"));
+                    .hint("remove the `---` separator and merge the documents")
+                    .into());
                 }
             }
             Event::Scalar(text, style, anchor, _tag) => {
-                // The scanner reserves 128 bytes for every plain scalar.
-                let mut text = text.into_owned();
-                text.shrink_to_fit();
+                // The scanner reserves 128 bytes for every plain scalar. An
+                // exact copy keeps the tree small and hands the buffer back
+                // whole for the next scalar; shrinking in place left glibc a
+                // small fragment per scalar and cost ~25 % of a large
+                // manifest's validation in fragment consolidation.
+                let text = text.into_owned();
+                let text = if text.capacity() > text.len() + 16 {
+                    text.as_str().to_owned()
+                } else {
+                    text
+                };
                 let node = Node {
                     kind: Kind::Scalar(Scalar {
                         text,
@@ -184,35 +230,32 @@ impl Builder<'_> {
                         "",
                         pos,
                         "alias to an unknown anchor",
-                    ));
+                    )
+                    .into());
                 };
                 self.count(size, pos)?;
                 self.complete(node, 0, size)?;
             }
             Event::SequenceStart(anchor, _) => {
                 self.enter(pos)?;
-                let path = self.child_path();
                 self.frames.push(Frame::Seq {
                     items: Vec::new(),
                     size: 1,
                     pos,
                     anchor,
-                    path,
                 });
             }
             Event::MappingStart(anchor, _) => {
                 self.enter(pos)?;
-                let path = self.child_path();
                 self.frames.push(Frame::Map {
                     entries: Vec::new(),
-                    seen: HashMap::new(),
+                    seen: Keys::default(),
                     key: None,
                     key_size: 0,
                     merges: Vec::new(),
                     size: 1,
                     pos,
                     anchor,
-                    path,
                 });
             }
             Event::SequenceEnd => {
@@ -257,18 +300,24 @@ impl Builder<'_> {
         Ok(())
     }
 
-    /// The dotted path of the collection about to start, for messages.
-    fn child_path(&self) -> String {
-        match self.frames.last() {
-            None => String::new(),
-            Some(Frame::Seq { items, path, .. }) => format!("{path}[{}]", items.len()),
-            Some(Frame::Map { key, path, .. }) => {
-                child(path, key.as_ref().map_or("", Node::key_text))
+    /// The dotted path of the innermost collection, for messages: each outer
+    /// one is at the index or key of the item it is building. Built only when
+    /// a message needs it.
+    fn path(&self) -> String {
+        let outer = &self.frames[..self.frames.len().saturating_sub(1)];
+        let mut path = String::new();
+        for frame in outer {
+            match frame {
+                Frame::Seq { items, .. } => path.push_str(&format!("[{}]", items.len())),
+                Frame::Map { key, .. } => {
+                    path = child(&path, key.as_ref().map_or("", Node::key_text));
+                }
             }
         }
+        path
     }
 
-    fn enter(&mut self, pos: Pos) -> Result<(), Diagnostic> {
+    fn enter(&mut self, pos: Pos) -> Result<(), Box<Diagnostic>> {
         self.count(1, pos)?;
         if self.frames.len() >= self.limits.max_depth {
             return Err(Diagnostic::new(
@@ -277,12 +326,13 @@ impl Builder<'_> {
                 pos,
                 format!("nesting is deeper than {} levels", self.limits.max_depth),
             )
-            .hint("a manifest needs only a few levels; check for runaway indentation"));
+            .hint("a manifest needs only a few levels; check for runaway indentation")
+            .into());
         }
         Ok(())
     }
 
-    fn count(&mut self, n: usize, pos: Pos) -> Result<(), Diagnostic> {
+    fn count(&mut self, n: usize, pos: Pos) -> Result<(), Box<Diagnostic>> {
         self.nodes = self.nodes.saturating_add(n);
         if self.nodes > self.limits.max_nodes {
             return Err(Diagnostic::new(
@@ -294,17 +344,17 @@ impl Builder<'_> {
                     self.limits.max_nodes
                 ),
             )
-            .hint(
-                "anchors and aliases that refer to each other multiply; use fewer nested aliases",
-            ));
+            .hint("anchors and aliases that refer to each other multiply; use fewer nested aliases")
+            .into());
         }
         Ok(())
     }
 
-    fn complete(&mut self, node: Node, anchor: usize, size: usize) -> Result<(), Diagnostic> {
+    fn complete(&mut self, node: Node, anchor: usize, size: usize) -> Result<(), Box<Diagnostic>> {
         if anchor > 0 {
             self.anchors.insert(anchor, (node.clone(), size));
         }
+        let mut duplicate = None;
         match self.frames.last_mut() {
             None => self.root = Some(node),
             Some(Frame::Seq {
@@ -320,7 +370,6 @@ impl Builder<'_> {
                 key_size,
                 merges,
                 size: total,
-                path,
                 ..
             }) => match key.take() {
                 None => {
@@ -332,26 +381,30 @@ impl Builder<'_> {
                     let is_merge = text == "<<" && k.scalar().is_some_and(|s| s.plain);
                     if is_merge {
                         merges.push(node);
-                    } else if let Some(first) = seen.get(&text) {
-                        self.sink.push(
-                            Diagnostic::new(
-                                Code::DuplicateKey,
-                                child(path, &text),
-                                k.pos,
-                                format!("duplicate key `{text}`"),
-                            )
-                            .hint(format!(
-                                "`{text}` is first defined at line {}; keep one of them",
-                                first.line
-                            )),
-                        );
+                    } else if let Some(first) = seen.find(entries, &text) {
+                        duplicate = Some((text, k.pos, first));
                     } else {
-                        seen.insert(text, k.pos);
                         entries.push((k, node));
+                        seen.pushed(entries);
                         *total += *key_size + size;
                     }
                 }
             },
+        }
+        if let Some((text, pos, first)) = duplicate {
+            let path = child(&self.path(), &text);
+            self.sink.push(
+                Diagnostic::new(
+                    Code::DuplicateKey,
+                    path,
+                    pos,
+                    format!("duplicate key `{text}`"),
+                )
+                .hint(format!(
+                    "`{text}` is first defined at line {}; keep one of them",
+                    first.line
+                )),
+            );
         }
         Ok(())
     }
@@ -360,11 +413,7 @@ impl Builder<'_> {
 /// YAML merge keys (`<<: *base` or `<<: [*a, *b]`): keys written in the mapping
 /// win over merged ones, earlier merged mappings over later ones. Returns the
 /// size of the entries added.
-fn apply_merges(
-    entries: &mut Vec<(Node, Node)>,
-    seen: &mut HashMap<String, Pos>,
-    merges: &[Node],
-) -> usize {
+fn apply_merges(entries: &mut Vec<(Node, Node)>, seen: &mut Keys, merges: &[Node]) -> usize {
     let mut added = 0;
     for merge in merges {
         let sources: Vec<&Node> = match &merge.kind {
@@ -373,11 +422,10 @@ fn apply_merges(
         };
         for source in sources {
             for (k, v) in source.entries().unwrap_or_default() {
-                let text = k.key_text();
-                if !seen.contains_key(text) {
-                    seen.insert(text.to_string(), k.pos);
+                if seen.find(entries, k.key_text()).is_none() {
                     added += k.size() + v.size();
                     entries.push((k.clone(), v.clone()));
+                    seen.pushed(entries);
                 }
             }
         }

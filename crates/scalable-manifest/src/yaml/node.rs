@@ -80,10 +80,10 @@ impl Scalar {
         if let Some(i) = parse_int(t) {
             return Plain::Int(i);
         }
-        if looks_like_float(t) {
-            if let Ok(f) = t.parse::<f64>() {
-                return Plain::Float(f);
-            }
+        if looks_like_float(t)
+            && let Ok(f) = t.parse::<f64>()
+        {
+            return Plain::Float(f);
         }
         match t {
             ".inf" | ".Inf" | ".INF" | "+.inf" => Plain::Float(f64::INFINITY),
