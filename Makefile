@@ -14,9 +14,11 @@ export CARGO_TERM_COLOR ?= never
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-demo: $(VENV)/.wheel ## Main job: build into .venv, validate and show the example Demeter manifest
-	@for t in local hpc hpc-fine aws; do $(BIN)/scalable validate $(EXAMPLE) --target $$t || exit 1; done
-	$(BIN)/scalable show $(EXAMPLE) --target hpc-fine
+demo: $(VENV)/.wheel $(VENV)/.model ## Main job: build into .venv, run the example Demeter ensemble (8 scenarios) locally
+	$(BIN)/scalable validate $(EXAMPLE)
+	$(BIN)/python examples/models/demeter/scripts/generate_data.py demeter_data > /dev/null
+	$(BIN)/scalable run $(EXAMPLE) --target local --workflow docs/examples/workflow_demeter.py -- --scenarios 8
+	@echo "Outputs: $(CURDIR)/outputs/demeter  (summary table: outputs/demeter/_summary/scenarios.csv)"
 
 test: lint rust-test py-test wheel-check ## Every test: lints, Rust tests, Python tests, the wheel in a fresh venv
 	@echo "make test: all checks passed"
@@ -28,6 +30,12 @@ $(VENV)/.tools: requirements-dev.txt
 
 # The wheel is rebuilt whenever Rust or Python sources change.
 SOURCES := $(shell find crates python -type f \( -name '*.rs' -o -name '*.py' -o -name '*.pyi' -o -name 'Cargo.toml' \) 2>/dev/null) Cargo.toml Cargo.lock pyproject.toml
+# The example model, installed (not editable: an editable install's .pth slows every Python start).
+MODEL_SOURCES := $(shell find examples/models/demeter -name '*.py' -not -path '*/build/*' 2>/dev/null)
+$(VENV)/.model: $(VENV)/.tools $(MODEL_SOURCES)
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps ./examples/models/demeter
+	touch $@
+
 $(VENV)/.wheel: $(VENV)/.tools $(SOURCES)
 	rm -f $(WHEELS)/scalable-*.whl
 	$(BIN)/maturin build --release --quiet --out $(WHEELS)
@@ -37,8 +45,8 @@ $(VENV)/.wheel: $(VENV)/.tools $(SOURCES)
 lint: $(VENV)/.wheel ## cargo fmt, clippy, ruff, mypy, stubtest
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
-	$(BIN)/ruff check python tests bench
-	$(BIN)/ruff format --check python tests bench
+	$(BIN)/ruff check python tests bench examples docs/examples
+	$(BIN)/ruff format --check python tests bench examples docs/examples
 	$(BIN)/mypy
 	$(BIN)/python -m mypy.stubtest scalable._core --allowlist .mypy-stubtest-allowlist
 

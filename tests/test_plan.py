@@ -99,4 +99,4 @@ def test_run_dry_run_launches_nothing(project: Path) -> None:
     assert "Cost:" in out.stdout and "Fargate" in out.stdout
     assert not Path(".scalable").exists()
     missing = scalable("run", "scalable.yaml", "--target", "aws")
-    assert missing.returncode == 2 and "--dry-run" in missing.stderr
+    assert missing.returncode == 2 and "--workflow" in missing.stderr

@@ -36,6 +36,8 @@ class ScalableSession:
         self._recorder: RunRecorder | None = None
         self._telemetry: Telemetry | None = None
         self._joined = False
+        self._crash: type[BaseException] | None = None
+        self._previous_hook = sys.excepthook
 
     @classmethod
     def from_yaml(
@@ -81,8 +83,8 @@ class ScalableSession:
     def plan(
         self,
         dry_run: bool = True,
-        objective: str = "balance",
-        policy: str = "manual",
+        objective: str | None = None,
+        policy: str | None = None,
         scenarios: int | None = None,
     ) -> Plan:
         """Plan the chosen target: worker groups, sizing, storage, duration, cost.
@@ -93,10 +95,20 @@ class ScalableSession:
         with ``scalable run --dry-run``. The plan has ``.to_json()`` (the same
         bytes ``scalable plan --format json`` prints), ``.manifest_lock``,
         ``.cost`` and ``.worker_groups``. Raises :class:`scalable.ManifestError`
-        when the manifest is invalid for the target.
+        when the manifest is invalid for the target. Under ``scalable run``,
+        unset arguments take the values that command planned with.
         """
         del dry_run
-        return plan_manifest(self._manifest, self._target or "", objective, policy, scenarios)
+        env = os.environ
+        if scenarios is None and env.get("SCALABLE_SCENARIOS"):
+            scenarios = int(env["SCALABLE_SCENARIOS"])
+        return plan_manifest(
+            self._manifest,
+            self._target or "",
+            objective or env.get("SCALABLE_OBJECTIVE") or "balance",
+            policy or env.get("SCALABLE_POLICY") or "manual",
+            scenarios,
+        )
 
     def start(self) -> ScalableClient:
         """Plan the target, open the run record, start the cluster and return its client.
@@ -116,7 +128,9 @@ class ScalableSession:
         plan_dict = json.loads(plan.to_json())
         self._recorder = self._open_record(plan)
         self._telemetry = Telemetry(self._recorder)
-        atexit.register(self.close)
+        atexit.register(self._close_at_exit)
+        self._previous_hook = sys.excepthook
+        sys.excepthook = self._note_crash
         self._cluster = launch(plan_dict)
         groups = {
             g["name"]: g
@@ -173,6 +187,15 @@ class ScalableSession:
         size = p.stat().st_size if p.is_file() else None
         self._telemetry.record("artifacts", {"path": str(p.resolve()), "kind": kind, "bytes": size})
 
+    def _note_crash(
+        self, kind: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        self._crash = kind
+        self._previous_hook(kind, exc, tb)
+
+    def _close_at_exit(self) -> None:
+        self.close()
+
     def close(self) -> str | None:
         """Shut the cluster down and close the run record; returns its final status.
 
@@ -186,9 +209,14 @@ class ScalableSession:
         if self._cluster is not None:
             self._cluster.close()
         if self._recorder is not None and not self._joined:
-            status = self._recorder.close(None, None)
+            requested = None
+            if self._crash is not None:
+                interrupted = issubclass(self._crash, KeyboardInterrupt)
+                requested = "interrupted" if interrupted else "failed"
+            status = self._recorder.close(requested, None)
         self._client = self._cluster = self._recorder = self._telemetry = None
-        atexit.unregister(self.close)
+        atexit.unregister(self._close_at_exit)
+        sys.excepthook = self._previous_hook
         return status
 
     def __enter__(self) -> ScalableClient:
@@ -200,6 +228,8 @@ class ScalableSession:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if exc_type is not None:
+            self._crash = exc_type
         self.close()
 
     def __repr__(self) -> str:

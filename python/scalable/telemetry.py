@@ -88,6 +88,10 @@ class EventsPlugin(SchedulerPlugin):
                 **self._worker_facts(kwargs.get("worker")),
                 "exception": _exception(kwargs),
             }
+            compute = [s for s in kwargs.get("startstops", ()) if s.get("action") == "compute"]
+            if compute:
+                event["start"] = compute[0]["start"]
+                event["stop"] = compute[-1]["stop"]
             self._publish(event)
             self._publish({**event, "stream": "failures"})
         elif start == "processing" and finish in ("waiting", "released", "no-worker"):

@@ -95,7 +95,7 @@ where
         Command::Lock(args) => commands::lock::run(&args),
         Command::Show(args) => commands::show::run(&args),
         Command::Plan(args) => commands::plan::run(&args),
-        Command::Run(args) => commands::run::run(&args),
+        Command::Run(args) => return commands::run::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Runs(args) => commands::runs::run(&args),
         Command::Report(args) => commands::report::run(&args),

@@ -3,6 +3,7 @@ per component, every worker advertising its component as a Dask resource."""
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
@@ -43,7 +44,9 @@ def worker_specs(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def worker_env(env: dict[str, str]) -> dict[str, str]:
     """The component's environment. Masked (secret) values come from this
     process's environment, never from the plan, which only holds ``***``."""
-    out = {}
+    # Workers log at WARNING unless the user asks otherwise: their INFO start-up
+    # banners would bury the workflow's own output.
+    out = {"DASK_LOGGING__DISTRIBUTED": os.environ.get("DASK_LOGGING__DISTRIBUTED", "warning")}
     for name, value in env.items():
         if value == "***":
             if name in os.environ:
@@ -55,6 +58,8 @@ def worker_env(env: dict[str, str]) -> dict[str, str]:
 
 def launch(plan: dict[str, Any]) -> SpecCluster:
     """Start the scheduler and every worker on 127.0.0.1 and wait for them."""
+    # The nannies live in this process; their INFO lines would bury the workflow's output.
+    logging.getLogger("distributed.nanny").setLevel(logging.WARNING)
     scheduler = {
         "cls": Scheduler,
         "options": {"host": LOOPBACK, "port": 0, "dashboard": False},

@@ -3,6 +3,7 @@
 pub mod explain;
 pub mod lock;
 pub mod plan;
+pub mod progress;
 pub mod report;
 pub mod run;
 pub mod runs;

@@ -52,6 +52,18 @@ fn policy(text: &str) -> Result<Policy, String> {
         .ok_or_else(|| format!("`{text}` is not a policy; use safe, aggressive or manual"))
 }
 
+impl PlanArgs {
+    /// The manifest file these flags name.
+    pub fn manifest_path(&self) -> PathBuf {
+        self.manifest.path()
+    }
+
+    /// `--scenarios`, if given.
+    pub fn scenarios(&self) -> Option<u32> {
+        self.scenarios
+    }
+}
+
 /// Runs `scalable plan`.
 pub fn run(args: &PlanArgs) -> ExitCode {
     let plan = match make(args) {
