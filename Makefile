@@ -70,6 +70,7 @@ generate: ## Regenerate checked-in files (JSON Schema)
 
 bench: $(VENV)/.wheel ## Whole-command and in-process benchmarks (see docs/performance.md)
 	bash bench/validate.sh
+	bash bench/plan.sh
 	cargo bench -p scalable-manifest --bench validate
 
 fuzz: ## Fuzz the manifest parser+validator (FUZZ_SECONDS, default 60)

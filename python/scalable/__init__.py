@@ -6,9 +6,12 @@ no native module until something is used).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+# `typing` costs milliseconds to import and the console script only needs
+# `_cli`; type checkers read the imports below.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from scalable._core import (
         Diagnostic,
         ManifestError,

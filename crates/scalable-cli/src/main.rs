@@ -1,5 +1,9 @@
 //! The native `scalable` binary (the wheel ships the same CLI as a console script).
 
+/// The same allocator as the Python extension (see crates/scalable-py).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     std::process::exit(scalable_cli::run(std::env::args_os()));
 }
