@@ -186,3 +186,38 @@ def test_no_event_is_lost_under_load(project: Path) -> None:
         assert len(final) == 2000
         assert len({e["key"] for e in final}) == 2000
         assert json.loads((run / "run.json").read_text())["status"] == "succeeded"
+
+
+OOM = """\
+import time
+from scalable import ScalableSession
+
+def hog(mib: int) -> int:
+    block = bytearray(mib * 1024 * 1024)
+    time.sleep(3)
+    return len(block)
+
+if __name__ == "__main__":
+    session = ScalableSession.from_yaml()
+    client = session.start()
+    try:
+        client.submit(hog, 1200, tag="model").result()
+    except Exception as e:
+        print("caught", type(e).__name__)
+    session.close()
+"""
+
+
+def test_worker_killed_for_memory_leaves_evidence(project: Path) -> None:
+    (project / "oom.py").write_text(OOM)
+    out = scalable("run", "--workflow", "oom.py")
+    assert out.returncode == 0, out.stderr
+    assert "caught KilledWorker" in out.stdout
+    run = only_run(project)
+    failures = events(run, "failures")
+    lost = [e for e in failures if e["event"] == "worker-lost"]
+    assert len(lost) >= 2 and all(e["task"] == "hog" for e in lost)
+    assert all(e.get("memory_limit") == 512 * 1024 * 1024 for e in lost)
+    [killed] = [e for e in failures if e["event"] == "failed"]
+    assert killed["exception"]["type"] == "KilledWorker"
+    assert json.loads((run / "run.json").read_text())["status"] == "failed"

@@ -9,6 +9,7 @@ over Dask's own comms, so a remote scheduler works exactly like a local one.
 from __future__ import annotations
 
 import json
+import pickle
 import threading
 import time
 import uuid
@@ -40,6 +41,15 @@ def _exception(kwargs: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def _killed(pickled: Any) -> dict[str, str]:
+    """The KilledWorker the scheduler pickled, as type and message."""
+    try:
+        exc = pickle.loads(pickled) if isinstance(pickled, bytes) else pickled
+    except Exception:
+        return {"type": "KilledWorker", "message": "", "traceback": ""}
+    return {"type": type(exc).__name__, "message": str(exc), "traceback": ""}
+
+
 class EventsPlugin(SchedulerPlugin):
     """Runs in the scheduler; publishes task and worker events on ``TOPIC``."""
 
@@ -47,9 +57,14 @@ class EventsPlugin(SchedulerPlugin):
 
     def __init__(self) -> None:
         self.scheduler: Any = None
+        # What the scheduler forgets when a worker dies, kept for the evidence.
+        self.known: dict[str, dict[str, Any]] = {}
+        self.running: dict[str, set[str]] = {}
 
     async def start(self, scheduler: Any) -> None:
         self.scheduler = scheduler
+        for address in list(scheduler.workers):
+            self.add_worker(scheduler, address)
 
     def _publish(self, event: dict[str, Any]) -> None:
         event.setdefault("time", time.time())
@@ -58,7 +73,7 @@ class EventsPlugin(SchedulerPlugin):
     def _worker_facts(self, address: str | None) -> dict[str, Any]:
         ws = self.scheduler.workers.get(address) if address else None
         if ws is None:
-            return {"worker": address}
+            return {"worker": address, **self.known.get(address or "", {})}
         return {
             "worker": ws.name if isinstance(ws.name, str) else address,
             "worker_address": address,
@@ -71,8 +86,26 @@ class EventsPlugin(SchedulerPlugin):
     ) -> None:
         ts = self.scheduler.tasks.get(key)
         base: dict[str, Any] = {"stream": "tasks", "key": str(key), "task": key_split(key)}
-        if finish == "processing":
+        ran_on = None
+        for address, keys in self.running.items():
+            if str(key) in keys:
+                keys.discard(str(key))
+                ran_on = address
+        if finish == "erred" and kwargs.get("exception") and not kwargs.get("exception_text"):
+            # The scheduler gave up: workers kept dying while running it (KilledWorker).
+            event = {
+                **base,
+                "event": "failed",
+                **self._worker_facts(kwargs.get("worker") or ran_on),
+                "exception": _killed(kwargs["exception"]),
+                "worker_deaths": int(getattr(ts, "suspicious", 0)),
+            }
+            self._publish(event)
+            self._publish({**event, "stream": "failures", "evidence": "scheduler"})
+        elif finish == "processing":
             address = ts.processing_on.address if ts is not None and ts.processing_on else None
+            if address:
+                self.running.setdefault(address, set()).add(str(key))
             self._publish({**base, "event": "started", **self._worker_facts(address)})
         elif start == "processing" and finish == "memory":
             compute = [s for s in kwargs.get("startstops", ()) if s.get("action") == "compute"]
@@ -96,8 +129,19 @@ class EventsPlugin(SchedulerPlugin):
             self._publish({**event, "stream": "failures"})
         elif start == "processing" and finish in ("waiting", "released", "no-worker"):
             self._publish({**base, "event": "retried", "reason": stimulus_id})
+            if "worker" in stimulus_id and ran_on is not None:
+                # Its worker died under it (a nanny restart, an OOM kill, a lost node).
+                self._publish(
+                    {
+                        **base,
+                        "stream": "failures",
+                        "event": "worker-lost",
+                        **self._worker_facts(ran_on),
+                        "reason": stimulus_id,
+                    }
+                )
         elif finish == "erred":
-            # A dependency failed, or the scheduler gave up (KilledWorker).
+            # A dependency failed.
             exc = _exception(kwargs)
             if exc["type"] == "KilledWorker" or kwargs.get("exception_text"):
                 event = {**base, "event": "failed", "exception": exc}
@@ -106,6 +150,12 @@ class EventsPlugin(SchedulerPlugin):
 
     def add_worker(self, scheduler: Any, worker: str) -> None:
         ws = scheduler.workers.get(worker)
+        if ws is not None:
+            self.known[worker] = {
+                "worker": ws.name if isinstance(ws.name, str) else worker,
+                "worker_address": worker,
+                "memory_limit": int(ws.memory_limit or 0),
+            }
         self._publish(
             {
                 "stream": "workers",
@@ -121,7 +171,9 @@ class EventsPlugin(SchedulerPlugin):
     def remove_worker(self, scheduler: Any, worker: str, *, stimulus_id: str, **kw: Any) -> None:
         ws = scheduler.workers.get(worker)
         facts = self._worker_facts(worker)
-        processing = [str(ts.key) for ts in ws.processing] if ws is not None else []
+        processing = sorted(self.running.pop(worker, set()))
+        if ws is not None:
+            processing = sorted({*processing, *(str(ts.key) for ts in ws.processing)})
         limit = facts.get("memory_limit") or 0
         near_limit = bool(limit) and facts.get("worker_memory", 0) >= 0.9 * limit
         self._publish(
