@@ -73,6 +73,19 @@ impl ManifestArg {
     }
 }
 
+/// What this project's earlier runs (under `$SCALABLE_RUNS_DIR` or
+/// `./.scalable/runs`) say about task durations, for planning.
+pub fn run_history(doc: &scalable_manifest::Document) -> Option<scalable_plan::History> {
+    let project = doc.project_name()?;
+    let cwd = std::env::current_dir().ok()?;
+    let (median_minutes, runs) =
+        scalable_runs::history::task_medians(&scalable_runs::runs_root(&cwd), &project, 10);
+    (runs > 0).then_some(scalable_plan::History {
+        median_minutes,
+        runs,
+    })
+}
+
 /// Runs the CLI on `args` (the first is the program name) and returns the exit code.
 pub fn run<I, T>(args: I) -> i32
 where

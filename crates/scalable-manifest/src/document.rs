@@ -125,6 +125,12 @@ impl Document {
             .collect()
     }
 
+    /// `project.name` as written (before `${VAR}` expansion), if present.
+    pub fn project_name(&self) -> Option<String> {
+        let name = self.root.get("project")?.get("name")?;
+        name.scalar().map(|s| s.text.clone())
+    }
+
     /// The overlay target `name` applies, as written.
     pub fn target_overlay(&self, name: &str) -> Option<String> {
         let overlay = self.root.get("targets")?.get(name)?.get("overlay")?;

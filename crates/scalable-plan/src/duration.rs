@@ -8,7 +8,16 @@ use crate::request::History;
 /// Minutes one task of `task` takes, and where that figure comes from.
 fn task_minutes(task: &str, group: &WorkerGroup, history: Option<&History>) -> (f64, String) {
     if let Some(m) = history.and_then(|h| h.median_minutes.get(task)) {
-        return (*m, format!("{task}: median {m:.1} min in earlier runs"));
+        let shown = if *m < 1.0 {
+            format!("{:.1} s", m * 60.0)
+        } else {
+            format!("{m:.1} min")
+        };
+        let runs = history.map_or(0, |h| h.runs);
+        return (
+            *m,
+            format!("{task}: median {shown} over {runs} earlier run(s)"),
+        );
     }
     let names = [group.name.as_str()]
         .into_iter()
@@ -34,7 +43,7 @@ pub fn estimate(groups: &[WorkerGroup], scenarios: u32, history: Option<&History
     for group in groups {
         for task in &group.tasks {
             let (m, why) = task_minutes(task, group, history);
-            from_history |= why.contains("earlier runs");
+            from_history |= why.contains("earlier run(s)");
             if group.fan_out {
                 let workers = group.scaling.max().max(1);
                 let waves = scenarios.div_ceil(workers);

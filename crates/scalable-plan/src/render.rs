@@ -88,10 +88,15 @@ pub fn text(plan: &Plan) -> String {
     };
     let _ = writeln!(out, "  outputs  {outputs}{pending}");
     let _ = writeln!(out, "  cache    {}", plan.storage.cache);
+    let hours = if plan.duration.hours < 0.01 {
+        "under a minute".to_string()
+    } else {
+        format!("{} h", plan.duration.hours)
+    };
     let _ = writeln!(
         out,
-        "\nExpected duration: {} h ({})",
-        plan.duration.hours, plan.duration.basis
+        "\nExpected duration: {hours} ({})",
+        plan.duration.basis
     );
     let _ = writeln!(out, "  {}", plan.duration.detail);
     let _ = writeln!(out, "\nCost:");

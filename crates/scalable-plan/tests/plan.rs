@@ -401,3 +401,36 @@ proptest! {
         prop_assert_eq!(to_json(&a), to_json(&b));
     }
 }
+
+#[test]
+fn earlier_runs_replace_profiles() {
+    let doc = load_str(
+        &manifest(),
+        "scalable.yaml",
+        Path::new("/project"),
+        Env::default(),
+    )
+    .unwrap();
+    let history = scalable_plan::History {
+        median_minutes: [("run_demeter_scenario".to_string(), 12.0)]
+            .into_iter()
+            .collect(),
+        runs: 3,
+    };
+    let request = Request {
+        scenarios: Some(20),
+        ..Request::new("hpc")
+    };
+    let p = plan_document(&doc, request, MACHINE, Some(history)).unwrap();
+    assert_eq!(p.duration.basis, "history");
+    assert!(
+        p.duration
+            .detail
+            .contains("run_demeter_scenario: median 12.0 min over 3 earlier run(s)")
+    );
+    // 20 scenarios over 10 workers = 2 waves of 12 min, plus 5 + 5 min of profile.
+    assert_eq!(
+        p.duration.hours,
+        ((2.0 * 12.0 + 10.0) / 60.0 * 100.0_f64).round() / 100.0
+    );
+}

@@ -10,6 +10,7 @@
 //! `cost`).
 
 mod error;
+pub mod history;
 pub mod layout;
 pub mod read;
 mod recorder;

@@ -115,7 +115,7 @@ pub fn make(args: &PlanArgs) -> Result<Plan, ExitCode> {
         scenarios: args.scenarios,
         ..Request::new(target)
     };
-    match plan_document(&doc, request, Machine::detect(), None) {
+    match plan_document(&doc, request, Machine::detect(), crate::run_history(&doc)) {
         Ok(plan) => Ok(plan),
         Err(Failure::Invalid(report)) => {
             print!("{}", manifest_render::text(&report, &doc.source));
