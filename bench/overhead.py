@@ -1,6 +1,6 @@
 """Orchestration overhead: Scalable (telemetry on) against raw ``dask.distributed``.
 
-    .venv/bin/python bench/overhead.py [--tasks 2000] [--reps 7] [--warmup 200]
+    .venv/bin/python bench/overhead.py [--tasks 2000] [--reps 9] [--warmup 200]
 
 ``bash bench/overhead.sh`` builds the wheel first and runs this. Results are in
 docs/performance.md ("Orchestration overhead").
@@ -21,7 +21,8 @@ fresh cluster, runs ``--warmup`` tasks untimed, then the timed batch; the order
 of the two sides alternates between repetitions. The Scalable side's event drain
 (``Telemetry.flush`` after the gather) is reported apart, and the run record is
 checked afterwards: every task must have its submitted, started and finished
-events.
+events. Also reported: the CPU time of this process (client, scheduler and
+telemetry all run in it) per task.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -57,6 +59,7 @@ tasks:
 # the session could otherwise be freed on a Dask thread, where dropping its
 # thread-bound ``Manifest`` raises.
 _SESSIONS: list[Any] = []
+CPU: list[float] = []
 
 
 def noop(i: int) -> None:
@@ -67,10 +70,12 @@ def noop(i: int) -> None:
 def submit_and_gather(
     submit: Callable[[int], Any], gather: Callable[[list[Any]], Any], n: int
 ) -> float:
-    """Seconds to submit ``n`` tasks one by one and gather them."""
-    start = time.perf_counter()
+    """Seconds to submit ``n`` tasks one by one and gather them; the CPU
+    seconds of this process (client, scheduler, telemetry) go to ``CPU``."""
+    start, cpu = time.perf_counter(), time.process_time()
     futures = [submit(i) for i in range(n)]
     gather(futures)
+    CPU.append(time.process_time() - cpu)
     return time.perf_counter() - start
 
 
@@ -93,7 +98,7 @@ def run_raw(plan: dict[str, Any], tags: list[str], n: int, warmup: int) -> dict[
     finally:
         client.close()
         cluster.close()
-    return {"seconds": seconds}
+    return {"seconds": seconds, "cpu": CPU[-1]}
 
 
 def run_scalable(manifest: Path, tags: list[str], n: int, warmup: int) -> dict[str, float]:
@@ -119,7 +124,7 @@ def run_scalable(manifest: Path, tags: list[str], n: int, warmup: int) -> dict[s
         session.close()
     assert run_dir is not None
     check_record(run_dir, n + warmup)
-    return {"seconds": seconds, "drain": drain}
+    return {"seconds": seconds, "cpu": CPU[-1], "drain": drain}
 
 
 def check_record(run_dir: Path, expected: int) -> None:
@@ -140,16 +145,23 @@ def check_record(run_dir: Path, expected: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tasks", type=int, default=2000)
-    parser.add_argument("--reps", type=int, default=7)
+    parser.add_argument("--reps", type=int, default=9)
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
 
     # Workers inherit this process's Dask config: keep their start-up banners quiet.
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+    tmp = Path(tempfile.mkdtemp(prefix="scalable-overhead-"))
+    try:
+        measure(args, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def measure(args: argparse.Namespace, tmp: Path) -> None:
     from scalable import ScalableSession
 
-    tmp = Path(tempfile.mkdtemp(prefix="scalable-overhead-"))
     os.environ["SCALABLE_RUNS_DIR"] = str(tmp / "runs")
     manifest = tmp / "scalable.yaml"
     manifest.write_text(MANIFEST, encoding="utf-8")
@@ -179,6 +191,8 @@ def main() -> None:
 
     raw: list[float] = []
     scalable: list[float] = []
+    raw_cpu: list[float] = []
+    scalable_cpu: list[float] = []
     drains: list[float] = []
     for rep in range(args.reps):
         order = ["raw", "scalable"] if rep % 2 == 0 else ["scalable", "raw"]
@@ -187,9 +201,11 @@ def main() -> None:
             if side == "raw":
                 r = run_raw(plan, tags, args.tasks, args.warmup)
                 raw.append(r["seconds"])
+                raw_cpu.append(r["cpu"])
             else:
                 r = run_scalable(manifest, tags, args.tasks, args.warmup)
                 scalable.append(r["seconds"])
+                scalable_cpu.append(r["cpu"])
                 drains.append(r["drain"])
             line.append(f"{side} {r['seconds'] * 1000 / args.tasks:.3f} ms/task")
         print(f"rep {rep + 1}: " + ", ".join(line), flush=True)
@@ -203,21 +219,30 @@ def main() -> None:
         "reps": args.reps,
         "raw_seconds": raw,
         "scalable_seconds": scalable,
+        "raw_cpu_seconds": raw_cpu,
+        "scalable_cpu_seconds": scalable_cpu,
         "scalable_drain_seconds": drains,
         "raw_ms_per_task": raw_median * 1000 / args.tasks,
         "scalable_ms_per_task": scalable_median * 1000 / args.tasks,
         "ratio": ratio,
+        "cpu_ratio": statistics.median(scalable_cpu) / statistics.median(raw_cpu),
     }
     print()
-    print("| | median (s) | ms per task | min..max (s) |")
-    print("|:---|---:|---:|---:|")
-    for name, xs in (("raw dask.distributed", raw), ("Scalable, telemetry on", scalable)):
+    print("| | median (s) | ms per task | min..max (s) | CPU ms per task (this process) |")
+    print("|:---|---:|---:|---:|---:|")
+    sides = (
+        ("raw dask.distributed", raw, raw_cpu),
+        ("Scalable, telemetry on", scalable, scalable_cpu),
+    )
+    for name, xs, cpu in sides:
         print(
             f"| {name} | {statistics.median(xs):.3f} | "
-            f"{statistics.median(xs) * 1000 / args.tasks:.3f} | {min(xs):.3f}..{max(xs):.3f} |"
+            f"{statistics.median(xs) * 1000 / args.tasks:.3f} | {min(xs):.3f}..{max(xs):.3f} | "
+            f"{statistics.median(cpu) * 1000 / args.tasks:.3f} |"
         )
     spread = f"per rep {per_rep[0]:.3f}..{per_rep[-1]:.3f}"
-    print(f"| ratio Scalable / raw | **{ratio:.3f}x** | | {spread} |")
+    cpu_ratio = statistics.median(scalable_cpu) / statistics.median(raw_cpu)
+    print(f"| ratio Scalable / raw | **{ratio:.3f}x** | | {spread} | {cpu_ratio:.3f}x |")
     drain_ms = statistics.median(drains) * 1000
     print(f"Scalable event drain after the gather (untimed): median {drain_ms:.0f} ms")
     if args.json:

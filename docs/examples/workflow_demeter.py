@@ -20,6 +20,7 @@ import argparse
 import configparser
 import csv
 import json
+import os
 from pathlib import Path
 
 from scalable import ScalableSession
@@ -94,12 +95,15 @@ def scenario_runs(count: int) -> list[tuple[str, float]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenarios", type=int, default=8, help="runs to make (1..12)")
+    default = int(os.environ.get("SCALABLE_SCENARIOS") or 8)
+    parser.add_argument("--scenarios", type=int, default=default, help="runs to make (1..12)")
     parser.add_argument("--base-config", default=BASE_CONFIG)
     parser.add_argument("--output-dir", default="./outputs/demeter")
     args = parser.parse_args()
 
-    session = ScalableSession.from_yaml(target="local")
+    # Under `scalable run` the manifest and target come from that command
+    # (SCALABLE_MANIFEST, SCALABLE_TARGET); run directly, ./scalable.yaml's `local`.
+    session = ScalableSession.from_yaml()
     client = session.start()
 
     config_futures = [

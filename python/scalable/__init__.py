@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         ManifestError,
         Plan,
         PlanError,
+        RunError,
         ScalableError,
         ValidationReport,
     )
@@ -28,6 +29,7 @@ __all__ = [
     "ManifestError",
     "Plan",
     "PlanError",
+    "RunError",
     "ScalableError",
     "ScalableSession",
     "ValidationReport",
@@ -41,6 +43,7 @@ _LAZY = {
     "ManifestError": "scalable._core",
     "Plan": "scalable._core",
     "PlanError": "scalable._core",
+    "RunError": "scalable._core",
     "ScalableError": "scalable._core",
     "Diagnostic": "scalable._core",
     "ValidationReport": "scalable._core",

@@ -86,7 +86,7 @@ class ScalableClient(Client):
     ) -> None:
         if self._telemetry is None:
             return
-        self._telemetry.record(
+        self._telemetry.record_soon(
             "tasks",
             {
                 "event": "submitted",

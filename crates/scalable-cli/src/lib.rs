@@ -29,7 +29,7 @@ struct Cli {
 enum Command {
     /// Check a manifest and report every problem with its position
     Validate(commands::validate::Args),
-    /// Print a JSON Schema (`manifest`)
+    /// Print a JSON Schema (`manifest` or `plan`)
     Schema(commands::schema::Args),
     /// Write `manifest.lock` beside the manifest
     Lock(commands::lock::Args),
@@ -73,17 +73,30 @@ impl ManifestArg {
     }
 }
 
-/// What this project's earlier runs (under `$SCALABLE_RUNS_DIR` or
+/// What this project's earlier runs on `target` (under `$SCALABLE_RUNS_DIR` or
 /// `./.scalable/runs`) say about task durations, for planning.
-pub fn run_history(doc: &scalable_manifest::Document) -> Option<scalable_plan::History> {
+pub fn run_history(
+    doc: &scalable_manifest::Document,
+    target: &str,
+) -> Option<scalable_plan::History> {
     let project = doc.project_name()?;
     let cwd = std::env::current_dir().ok()?;
-    let (median_minutes, runs) =
-        scalable_runs::history::task_medians(&scalable_runs::runs_root(&cwd), &project, 10);
+    let root = scalable_runs::runs_root(&cwd);
+    let (median_minutes, runs) = scalable_runs::history::task_medians(&root, &project, target, 10);
     (runs > 0).then_some(scalable_plan::History {
         median_minutes,
         runs,
     })
+}
+
+/// Restores the default SIGPIPE action, so `scalable show | head` ends quietly
+/// like other command-line tools instead of failing on a closed pipe.
+pub fn restore_sigpipe() {
+    // SAFETY: setting a signal's disposition to its default is async-signal-safe
+    // and done before any output.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
 
 /// Runs the CLI on `args` (the first is the program name) and returns the exit code.

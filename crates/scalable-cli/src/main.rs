@@ -5,5 +5,6 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    scalable_cli::restore_sigpipe();
     std::process::exit(scalable_cli::run(std::env::args_os()));
 }

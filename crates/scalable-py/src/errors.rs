@@ -7,27 +7,27 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 
 create_exception!(
-    _core,
+    scalable._core,
     ScalableError,
     PyException,
     "Base class of every error Scalable raises."
 );
 create_exception!(
-    _core,
+    scalable._core,
     ManifestError,
     ScalableError,
     "A manifest that cannot be read or parsed, or a target that cannot be chosen."
 );
 
 create_exception!(
-    _core,
+    scalable._core,
     PlanError,
     ScalableError,
     "A plan that cannot be made, or a plan file that is missing, malformed or of another schema version."
 );
 
 create_exception!(
-    _core,
+    scalable._core,
     RunError,
     ScalableError,
     "A run record that cannot be created, found, read or written, or an event it refuses."

@@ -46,6 +46,8 @@ mod _core {
 /// returns its exit code. The GIL is released while it runs.
 #[pyfunction]
 fn cli_main(py: Python<'_>, argv: Vec<String>) -> i32 {
+    // Only the console script calls this, as the whole program.
+    scalable_cli::restore_sigpipe();
     py.detach(|| scalable_cli::run(argv))
 }
 

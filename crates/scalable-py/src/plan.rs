@@ -137,7 +137,7 @@ pub fn plan_manifest(
         manifest.document(),
         request,
         scalable_plan::Machine::detect(),
-        scalable_cli::run_history(manifest.document()),
+        scalable_cli::run_history(manifest.document(), target),
     ) {
         Ok(plan) => Ok(Plan { plan }),
         Err(scalable_plan::Failure::Invalid(report)) => Err(manifest_error(

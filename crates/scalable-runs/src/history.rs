@@ -7,8 +7,14 @@ use std::path::Path;
 use crate::summary::{Outcome, task_records};
 
 /// Median minutes per task name over the `max_runs` most recent runs of
-/// `project` under `root` (succeeded tasks only), and how many runs gave any.
-pub fn task_medians(root: &Path, project: &str, max_runs: usize) -> (BTreeMap<String, f64>, usize) {
+/// `project` on `target` under `root` (succeeded tasks only), and how many
+/// runs gave any. Other targets run on other hardware, so they do not count.
+pub fn task_medians(
+    root: &Path,
+    project: &str,
+    target: &str,
+    max_runs: usize,
+) -> (BTreeMap<String, f64>, usize) {
     let mut durations: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut runs = 0;
     let mut dirs = crate::layout::list(root).unwrap_or_default();
@@ -20,7 +26,7 @@ pub fn task_medians(root: &Path, project: &str, max_runs: usize) -> (BTreeMap<St
         let Ok(run) = crate::read::load(dir.path()) else {
             continue;
         };
-        if run.record.project != project {
+        if run.record.project != project || run.record.target.as_deref() != Some(target) {
             continue;
         }
         let mut any = false;

@@ -115,7 +115,8 @@ pub fn make(args: &PlanArgs) -> Result<Plan, ExitCode> {
         scenarios: args.scenarios,
         ..Request::new(target)
     };
-    match plan_document(&doc, request, Machine::detect(), crate::run_history(&doc)) {
+    let history = crate::run_history(&doc, &request.target);
+    match plan_document(&doc, request, Machine::detect(), history) {
         Ok(plan) => Ok(plan),
         Err(Failure::Invalid(report)) => {
             print!("{}", manifest_render::text(&report, &doc.source));

@@ -73,7 +73,9 @@ pub fn run(args: &Args) -> i32 {
 
     let interrupted = Arc::new(AtomicBool::new(false));
     let flag = interrupted.clone();
-    // Ctrl-C reaches the workflow too (same process group); we only note it.
+    // Ctrl-C from a terminal reaches the workflow too (same process group);
+    // a signal sent to this process alone is passed on if the workflow is
+    // still running two seconds later.
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
 
     let child = spawn(
@@ -175,6 +177,7 @@ fn supervise(
     let mut last_line = String::new();
     let mut ticks = 0u32;
     let mut interrupt_sent: Option<std::time::Instant> = None;
+    let mut forwarded = false;
     loop {
         while let Ok(line) = rx.try_recv() {
             let (text, to_err) = match line {
@@ -205,25 +208,31 @@ fn supervise(
         }
         if interrupted.load(Ordering::SeqCst) && interrupt_sent.is_none() {
             interrupt_sent = Some(std::time::Instant::now());
-            // SAFETY: kill(2) with a pid we spawned and a valid signal number.
-            unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
         }
-        if let Some(at) = interrupt_sent
-            && at.elapsed() > Duration::from_secs(15)
-        {
-            let _ = child.kill();
+        if let Some(at) = interrupt_sent {
+            if at.elapsed() > Duration::from_secs(15) {
+                let _ = child.kill();
+            } else if at.elapsed() > Duration::from_secs(2) && !forwarded {
+                forwarded = true;
+                // SAFETY: kill(2) with a pid we spawned and a valid signal number.
+                unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+            }
         }
         match child.try_wait() {
             Ok(Some(status)) => {
                 // Drain what the readers still hold.
                 for line in rx.iter() {
-                    let (Line::Out(t) | Line::Err(t)) = line;
+                    let (to_err, t) = match line {
+                        Line::Out(t) => (false, t),
+                        Line::Err(t) => (true, t),
+                    };
                     if let Some(log) = log.as_mut() {
                         let _ = writeln!(log, "{t}");
                     }
-                    match &bar {
-                        Some(bar) => bar.println(&t),
-                        None => println!("{t}"),
+                    match (&bar, to_err) {
+                        (Some(bar), _) => bar.println(&t),
+                        (None, false) => println!("{t}"),
+                        (None, true) => eprintln!("{t}"),
                     }
                 }
                 progress.poll();
