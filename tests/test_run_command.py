@@ -108,20 +108,9 @@ def test_workflow_exit_code_passes_through(project: Path) -> None:
     assert json.loads((only_run(project) / "run.json").read_text())["status"] == "failed"
 
 
-def test_ctrl_c_interrupts(project: Path) -> None:
-    proc = subprocess.Popen(
-        [str(BIN / "scalable"), "run", "--workflow", "workflow.py", "--", "0", "30"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    wait_for_tasks(project)
-    os.killpg(proc.pid, signal.SIGINT)
-    assert proc.wait(timeout=60) == 130
-    assert json.loads((only_run(project) / "run.json").read_text())["status"] == "interrupted"
-
-
-def test_sigkill_leaves_a_readable_record(project: Path) -> None:
+def start_slow_run(project: Path) -> subprocess.Popen[bytes]:
+    """`scalable run` of a workflow whose tasks sleep 30 s, in its own process
+    group, returned once a task has started."""
     proc = subprocess.Popen(
         [str(BIN / "scalable"), "run", "--workflow", "workflow.py", "--", "0", "30"],
         stdout=subprocess.DEVNULL,
@@ -129,6 +118,18 @@ def test_sigkill_leaves_a_readable_record(project: Path) -> None:
         start_new_session=True,
     )
     wait_for_tasks(project)
+    return proc
+
+
+def test_ctrl_c_interrupts(project: Path) -> None:
+    proc = start_slow_run(project)
+    os.killpg(proc.pid, signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
+    assert json.loads((only_run(project) / "run.json").read_text())["status"] == "interrupted"
+
+
+def test_sigkill_leaves_a_readable_record(project: Path) -> None:
+    proc = start_slow_run(project)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     run = only_run(project)
