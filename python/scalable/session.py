@@ -139,6 +139,9 @@ class ScalableSession:
         }
         self._client = ScalableClient(self._cluster, groups=groups, telemetry=self._telemetry)
         self._telemetry.attach(self._client)
+        from scalable.quiet import QuietShutdown
+
+        self._client.register_plugin(QuietShutdown())
         for address, info in self._client.scheduler_info()["workers"].items():
             self._telemetry.record(
                 "workers",

@@ -75,7 +75,8 @@ class EventsPlugin(SchedulerPlugin):
         self.scheduler: Any = None
         # What the scheduler forgets when a worker dies, kept for the evidence.
         self.known: dict[str, dict[str, Any]] = {}
-        self.running: dict[str, set[str]] = {}
+        # key -> address of the worker running it; a dict, not a scan per transition.
+        self.running_on: dict[str, str] = {}
         # Events waiting to go out together (see _publish).
         self._batch: list[dict[str, Any]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -140,16 +141,12 @@ class EventsPlugin(SchedulerPlugin):
         self, key: Any, start: str, finish: str, *args: Any, stimulus_id: str, **kwargs: Any
     ) -> None:
         if start != "processing" and finish not in ("processing", "erred"):
-            # Nothing to publish; and a key is in ``running`` only from its
+            # Nothing to publish; and a key is in ``running_on`` only from its
             # transition to processing until the next one, which starts there.
             return
         ts = self.scheduler.tasks.get(key)
         base: dict[str, Any] = {"stream": "tasks", "key": str(key), "task": key_split(key)}
-        ran_on = None
-        for holder, keys in self.running.items():
-            if str(key) in keys:
-                keys.discard(str(key))
-                ran_on = holder
+        ran_on = self.running_on.pop(str(key), None)
         if finish == "erred" and kwargs.get("exception") and not kwargs.get("exception_text"):
             # The scheduler gave up: workers kept dying while running it (KilledWorker).
             event = {
@@ -164,7 +161,7 @@ class EventsPlugin(SchedulerPlugin):
         elif finish == "processing":
             address = ts.processing_on.address if ts is not None and ts.processing_on else None
             if address:
-                self.running.setdefault(address, set()).add(str(key))
+                self.running_on[str(key)] = address
             self._publish({**base, "event": "started", **self._worker_facts(address)})
         elif start == "processing" and finish == "memory":
             compute = [s for s in kwargs.get("startstops", ()) if s.get("action") == "compute"]
@@ -230,7 +227,10 @@ class EventsPlugin(SchedulerPlugin):
     def remove_worker(self, scheduler: Any, worker: str, *, stimulus_id: str, **kw: Any) -> None:
         ws = scheduler.workers.get(worker)
         facts = self._worker_facts(worker)
-        processing = sorted(self.running.pop(worker, set()))
+        lost = [key for key, address in self.running_on.items() if address == worker]
+        for key in lost:
+            del self.running_on[key]
+        processing = sorted(lost)
         if ws is not None:
             processing = sorted({*processing, *(str(ts.key) for ts in ws.processing)})
         limit = facts.get("memory_limit") or 0

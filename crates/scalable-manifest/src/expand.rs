@@ -1,7 +1,7 @@
 //! `${VAR}` and `${VAR:-default}` expansion over the tree, with `$${` as an
 //! escape for a literal `${`.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::diagnostic::{Code, Diagnostic, Sink};
 use crate::env::{Env, is_secret_name};
@@ -73,7 +73,7 @@ fn walk<'n>(node: &'n Node, steps: &mut Vec<Step<'n>>, env: &Env, sink: &mut Sin
                 }
             }
             changed.map(|v| Node {
-                kind: Kind::Seq(Rc::new(v)),
+                kind: Kind::Seq(Arc::new(v)),
                 pos: node.pos,
             })
         }
@@ -95,7 +95,7 @@ fn walk<'n>(node: &'n Node, steps: &mut Vec<Step<'n>>, env: &Env, sink: &mut Sin
                 }
             }
             changed.map(|out| Node {
-                kind: Kind::Map(Rc::new(out)),
+                kind: Kind::Map(Arc::new(out)),
                 pos: node.pos,
             })
         }

@@ -1,6 +1,6 @@
 //! Overlays: a partial manifest deep-merged onto the base when a target names it.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::check::OVERLAY_KEYS;
 use crate::yaml::{Kind, Node};
@@ -23,7 +23,7 @@ pub fn merge(base: &Node, overlay: &Node) -> Node {
                 }
             }
             Node {
-                kind: Kind::Map(Rc::new(entries)),
+                kind: Kind::Map(Arc::new(entries)),
                 pos: base.pos,
             }
         }
@@ -44,7 +44,7 @@ pub fn resolve(root: &Node, name: &str) -> Option<Node> {
     let target = without(target, &["overlay"]);
     let mut base = without(root, &["overlays"]);
     if let Kind::Map(entries) = &mut base.kind {
-        let entries = Rc::make_mut(entries);
+        let entries = Arc::make_mut(entries);
         for (k, v) in entries.iter_mut() {
             if k.key_text() == "targets" {
                 let only = v
@@ -57,7 +57,7 @@ pub fn resolve(root: &Node, name: &str) -> Option<Node> {
                     .into_iter()
                     .collect();
                 *v = Node {
-                    kind: Kind::Map(Rc::new(kept)),
+                    kind: Kind::Map(Arc::new(kept)),
                     pos: v.pos,
                 };
             }
@@ -74,7 +74,7 @@ pub fn resolve(root: &Node, name: &str) -> Option<Node> {
 fn without(node: &Node, keys: &[&str]) -> Node {
     match &node.kind {
         Kind::Map(entries) => Node {
-            kind: Kind::Map(Rc::new(
+            kind: Kind::Map(Arc::new(
                 entries
                     .iter()
                     .filter(|(k, _)| !keys.contains(&k.key_text()))
@@ -105,7 +105,7 @@ fn for_target(overlay: &Node, name: &str) -> Option<Node> {
                     .map(|(tk, tv)| (tk.clone(), without(tv, &["overlay"])))
                     .collect();
                 let only = Node {
-                    kind: Kind::Map(Rc::new(only)),
+                    kind: Kind::Map(Arc::new(only)),
                     pos: v.pos,
                 };
                 (k.clone(), only)
@@ -114,7 +114,7 @@ fn for_target(overlay: &Node, name: &str) -> Option<Node> {
         })
         .collect();
     Some(Node {
-        kind: Kind::Map(Rc::new(entries)),
+        kind: Kind::Map(Arc::new(entries)),
         pos: overlay.pos,
     })
 }

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -768,7 +768,7 @@ fn scalar_node() -> impl Strategy<Value = Node> {
 
 fn map_node(entries: BTreeMap<String, Node>, line: usize) -> Node {
     Node {
-        kind: Kind::Map(Rc::new(
+        kind: Kind::Map(Arc::new(
             entries
                 .into_iter()
                 .map(|(k, v)| (Node::string(k, true, pos()), v))
@@ -792,7 +792,7 @@ fn tree() -> impl Strategy<Value = Node> {
             )
                 .prop_map(|(entries, line)| map_node(entries, line)),
             prop::collection::vec(inner, 0..4).prop_map(|items| Node {
-                kind: Kind::Seq(Rc::new(items)),
+                kind: Kind::Seq(Arc::new(items)),
                 pos: pos(),
             }),
         ]

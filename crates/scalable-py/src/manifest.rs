@@ -123,7 +123,7 @@ impl ValidationReport {
 }
 
 /// A parsed manifest file.
-#[pyclass(unsendable, module = "scalable._core")]
+#[pyclass(frozen, module = "scalable._core")]
 pub struct Manifest {
     doc: scalable_manifest::Document,
 }

@@ -44,9 +44,7 @@ def worker_specs(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def worker_env(env: dict[str, str]) -> dict[str, str]:
     """The component's environment. Masked (secret) values come from this
     process's environment, never from the plan, which only holds ``***``."""
-    # Workers log at WARNING unless the user asks otherwise: their INFO start-up
-    # banners would bury the workflow's own output.
-    out = {"DASK_LOGGING__DISTRIBUTED": os.environ.get("DASK_LOGGING__DISTRIBUTED", "warning")}
+    out: dict[str, str] = {}
     for name, value in env.items():
         if value == "***":
             if name in os.environ:
@@ -58,6 +56,12 @@ def worker_env(env: dict[str, str]) -> dict[str, str]:
 
 def launch(plan: dict[str, Any]) -> SpecCluster:
     """Start the scheduler and every worker on 127.0.0.1 and wait for them."""
+    # Workers log at WARNING unless the user asks otherwise: their INFO start-up
+    # and shutdown lines would bury the workflow's own output. A spawned worker
+    # configures logging when it imports distributed, before the Nanny applies
+    # the worker's `env`, so the setting must be in this process's environment,
+    # and stay there for the workers a nanny restarts later.
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
     # The nannies live in this process; their INFO lines would bury the workflow's output.
     logging.getLogger("distributed.nanny").setLevel(logging.WARNING)
     scheduler = {

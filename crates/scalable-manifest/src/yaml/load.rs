@@ -2,7 +2,7 @@
 //! that keep a hostile file (billion laughs, deep nesting) cheap to refuse.
 
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
@@ -269,7 +269,7 @@ impl Builder<'_> {
                 {
                     items.shrink_to_fit();
                     let node = Node {
-                        kind: Kind::Seq(Rc::new(items)),
+                        kind: Kind::Seq(Arc::new(items)),
                         pos,
                     };
                     self.complete(node, anchor, size)?;
@@ -289,7 +289,7 @@ impl Builder<'_> {
                     let size = size + apply_merges(&mut entries, &mut seen, &merges);
                     entries.shrink_to_fit();
                     let node = Node {
-                        kind: Kind::Map(Rc::new(entries)),
+                        kind: Kind::Map(Arc::new(entries)),
                         pos,
                     };
                     self.complete(node, anchor, size)?;

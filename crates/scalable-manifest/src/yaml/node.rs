@@ -1,6 +1,6 @@
 //! The raw YAML tree: every node keeps the position it was written at.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// Where a node starts in the source, 1-based line and column, plus how many
 /// characters of that line it covers (for the caret under it).
@@ -44,9 +44,9 @@ pub enum Kind {
     /// A scalar.
     Scalar(Scalar),
     /// A sequence.
-    Seq(Rc<Vec<Node>>),
+    Seq(Arc<Vec<Node>>),
     /// A mapping, in source order; keys are scalars.
-    Map(Rc<Vec<(Node, Node)>>),
+    Map(Arc<Vec<(Node, Node)>>),
 }
 
 /// How a plain scalar reads under the YAML 1.2 core schema.
@@ -196,7 +196,7 @@ impl Node {
     /// An empty mapping at `pos`.
     pub fn empty_map(pos: Pos) -> Node {
         Node {
-            kind: Kind::Map(Rc::new(Vec::new())),
+            kind: Kind::Map(Arc::new(Vec::new())),
             pos,
         }
     }
