@@ -53,7 +53,7 @@ lint: $(VENV)/.wheel ## cargo fmt, clippy, ruff, mypy, stubtest
 rust-test: ## Rust unit, property, snapshot and CLI tests
 	cargo test --workspace --quiet
 
-py-test: $(VENV)/.wheel ## Python tests against the installed wheel
+py-test: $(VENV)/.wheel $(VENV)/.model ## Python tests against the installed wheel
 	$(BIN)/pytest -q
 
 wheel-check: $(VENV)/.wheel ## Install the built wheel into a fresh venv and run its command

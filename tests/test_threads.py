@@ -12,7 +12,7 @@ from typing import Any
 from distributed.core import Status
 
 from scalable import ScalableSession
-from scalable.quiet import _WhileClosing
+from scalable.worker_plugin import _WhileClosing
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs/examples/scalable.demeter.yaml"
 

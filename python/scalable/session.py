@@ -6,9 +6,10 @@ import atexit
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scalable._core import Manifest, Plan, ValidationReport, plan_manifest
 
@@ -33,6 +34,7 @@ class ScalableSession:
         self._target = target
         self._client: ScalableClient | None = None
         self._cluster: Cluster | None = None
+        self._plan: dict[str, Any] | None = None
         self._recorder: RunRecorder | None = None
         self._telemetry: Telemetry | None = None
         self._joined = False
@@ -122,7 +124,8 @@ class ScalableSession:
             return self._client
         from scalable.client import ScalableClient
         from scalable.providers import launch
-        from scalable.telemetry import Telemetry
+        from scalable.telemetry import TOPIC, Telemetry
+        from scalable.worker_plugin import ScalableWorkerPlugin
 
         plan = self.plan()
         plan_dict = json.loads(plan.to_json())
@@ -131,6 +134,7 @@ class ScalableSession:
         atexit.register(self._close_at_exit)
         self._previous_hook = sys.excepthook
         sys.excepthook = self._note_crash
+        self._plan = plan_dict
         self._cluster = launch(plan_dict)
         groups = {
             g["name"]: g
@@ -139,9 +143,7 @@ class ScalableSession:
         }
         self._client = ScalableClient(self._cluster, groups=groups, telemetry=self._telemetry)
         self._telemetry.attach(self._client)
-        from scalable.quiet import QuietShutdown
-
-        self._client.register_plugin(QuietShutdown())
+        self._client.register_plugin(ScalableWorkerPlugin(TOPIC))
         for address, info in self._client.scheduler_info()["workers"].items():
             self._telemetry.record(
                 "workers",
@@ -199,6 +201,21 @@ class ScalableSession:
     def _close_at_exit(self) -> None:
         self.close()
 
+    def _record_provider_evidence(self, cluster: Cluster) -> None:
+        """Ask the provider why workers ended (Slurm job states) before closing
+        the cluster ends them all; a provider that cannot say costs a warning."""
+        if self._telemetry is None or self._plan is None:
+            return
+        from scalable.providers import evidence
+
+        try:
+            events = evidence(self._plan, cluster)
+        except Exception as e:  # the run's own outcome matters more
+            warnings.warn(f"could not collect the provider's evidence: {e}", stacklevel=3)
+            return
+        for event in events:
+            self._telemetry.record("failures", event)
+
     def close(self) -> str | None:
         """Shut the cluster down and close the run record; returns its final status.
 
@@ -210,6 +227,7 @@ class ScalableSession:
             self._telemetry.flush(self._client)
             self._client.close()
         if self._cluster is not None:
+            self._record_provider_evidence(self._cluster)
             self._cluster.close()
         if self._recorder is not None and not self._joined:
             requested = None

@@ -45,6 +45,16 @@ impl Plan {
         scalable_plan::to_json(&self.plan)
     }
 
+    /// The provider artifacts `scalable plan --emit` writes, file name to
+    /// contents (sbatch scripts, DaskCluster YAML, ECS task definitions);
+    /// empty for `local`. Launchers submit these so what runs is what was emitted.
+    fn artifacts(&self) -> std::collections::BTreeMap<String, String> {
+        scalable_plan::emit::emit(&self.plan)
+            .into_iter()
+            .map(|a| (a.path, a.contents))
+            .collect()
+    }
+
     /// The readable summary `scalable plan` prints.
     fn to_text(&self) -> String {
         scalable_plan::render::text(&self.plan)

@@ -15,6 +15,7 @@ from scalable._core import ScalableError
 
 _LAUNCHERS = {
     "local": "scalable.providers.local",
+    "slurm": "scalable.providers.slurm",
 }
 
 
@@ -31,3 +32,15 @@ def launch(plan: dict[str, Any]) -> Cluster:
     launcher = importlib.import_module(module)
     cluster: Cluster = launcher.launch(plan)
     return cluster
+
+
+def evidence(plan: dict[str, Any], cluster: Cluster) -> list[dict[str, Any]]:
+    """What the provider knows of workers that ended (Slurm job states, pod
+    terminations), as `failures.jsonl` events; asked before the cluster closes."""
+    module = _LAUNCHERS.get(plan["provider"]["name"])
+    launcher = importlib.import_module(module) if module else None
+    collect = getattr(launcher, "evidence", None)
+    if collect is None:
+        return []
+    events: list[dict[str, Any]] = collect(cluster)
+    return events
