@@ -50,6 +50,16 @@ impl Plan {
         scalable_plan::render::text(&self.plan)
     }
 
+    /// The provider artifacts `scalable plan --emit` writes, file name to
+    /// text (empty for `local` and `gcp`). Launchers build from these so a
+    /// launched cluster and the emitted files cannot drift apart.
+    fn artifacts(&self) -> std::collections::BTreeMap<String, String> {
+        scalable_plan::emit::emit(&self.plan)
+            .into_iter()
+            .map(|a| (a.path, a.contents))
+            .collect()
+    }
+
     /// `sha256:` digest of the canonical manifest, or None when it cannot be locked.
     #[getter]
     fn manifest_lock(&self) -> Option<String> {

@@ -15,6 +15,9 @@ from scalable._core import ScalableError
 
 _LAUNCHERS = {
     "local": "scalable.providers.local",
+    "kubernetes": "scalable.providers.kubernetes",
+    "aws": "scalable.providers.aws",
+    "gcp": "scalable.providers.gcp",
 }
 
 
