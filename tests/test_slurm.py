@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from scalable import ScalableError, ScalableSession
+from scalable import LaunchError, ScalableSession
 from scalable.providers import slurm as launcher
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -209,7 +209,7 @@ def test_preflight_refuses_a_missing_mount_before_any_sbatch(project: Path) -> N
     plan = _plan(project, text.replace("./gone", "./dangling"))
     before = queued_jobs()
     with pytest.raises(
-        ScalableError, match=r"component `demeter` mounts .*dangling.* broken symlink"
+        LaunchError, match=r"component `demeter` mounts .*dangling.* broken symlink"
     ):
         launcher.launch(plan)
     assert queued_jobs() == before
@@ -234,9 +234,7 @@ def test_preflight_refuses_an_image_with_other_dask(project: Path, tmp_path: Pat
         )
         plan = _plan(project, text)
         before = queued_jobs()
-        with pytest.raises(
-            ScalableError, match=r"does not match this client: distributed 2024.1.0"
-        ):
+        with pytest.raises(LaunchError, match=r"does not match this client: distributed 2024.1.0"):
             launcher.launch(plan)
         assert queued_jobs() == before
     finally:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from scalable._core import (
         Diagnostic,
+        LaunchError,
         ManifestError,
         Plan,
         PlanError,
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Diagnostic",
+    "LaunchError",
     "ManifestError",
     "Plan",
     "PlanError",
@@ -40,6 +42,7 @@ __all__ = [
 _LAZY = {
     "ScalableSession": "scalable.session",
     "load_env": "scalable.env",
+    "LaunchError": "scalable._core",
     "ManifestError": "scalable._core",
     "Plan": "scalable._core",
     "PlanError": "scalable._core",

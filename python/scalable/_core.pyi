@@ -5,6 +5,7 @@ from typing import Any, final
 
 __all__ = [
     "Diagnostic",
+    "LaunchError",
     "Manifest",
     "ManifestError",
     "Plan",
@@ -45,6 +46,14 @@ class ManifestError(ScalableError):
 
 class PlanError(ScalableError):
     """A plan that cannot be made, or a plan file that cannot be read."""
+
+    code: str
+    message: str
+    hint: str
+
+class LaunchError(ScalableError):
+    """A cluster that cannot be launched: a missing package or credentials, an
+    option the provider cannot honour, or the provider refusing a request."""
 
     code: str
     message: str

@@ -135,7 +135,11 @@ class ScalableSession:
         self._previous_hook = sys.excepthook
         sys.excepthook = self._note_crash
         self._plan = plan_dict
-        self._cluster = launch(plan_dict)
+        try:
+            self._cluster = launch(plan_dict)
+        except Exception as e:
+            self._launch_failed(plan_dict, e)
+            raise
         groups = {
             g["name"]: g
             for g in plan_dict["worker_groups"]
@@ -157,6 +161,27 @@ class ScalableSession:
                 },
             )
         return self._client
+
+    def _launch_failed(self, plan: dict[str, object], e: Exception) -> None:
+        """Record why the cluster did not start and close the record as failed
+        (under ``scalable run`` the command closes it, with the workflow's
+        non-zero exit)."""
+        assert self._telemetry is not None and self._recorder is not None
+        provider = plan["provider"]
+        self._telemetry.record(
+            "failures",
+            {
+                "event": "launch-failed",
+                "evidence": "provider",
+                "provider": provider["name"] if isinstance(provider, dict) else None,
+                "reason": getattr(e, "message", None) or str(e),
+                "code": getattr(e, "code", None),
+                "hint": getattr(e, "hint", None),
+                "exception": {"type": type(e).__name__, "message": str(e)},
+            },
+        )
+        self._crash = type(e)
+        self.close()
 
     def _open_record(self, plan: Plan) -> RunRecorder:
         from scalable._core import RunRecorder

@@ -33,6 +33,13 @@ create_exception!(
     "A run record that cannot be created, found, read or written, or an event it refuses."
 );
 
+create_exception!(
+    scalable._core,
+    LaunchError,
+    ScalableError,
+    "A cluster that cannot be launched: a missing package, missing credentials, an option the provider cannot honour, or the provider refusing a request."
+);
+
 /// A `RunError` carrying `code`, `message` and `hint`.
 pub fn run_error(py: Python<'_>, e: &scalable_runs::RunsError) -> PyErr {
     let err = RunError::new_err(format!("[{}] {e}", e.code()));

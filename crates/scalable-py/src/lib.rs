@@ -25,7 +25,7 @@ mod _core {
     #[pymodule_export]
     use crate::errors::RunError;
     #[pymodule_export]
-    use crate::errors::{ManifestError, PlanError, ScalableError};
+    use crate::errors::{LaunchError, ManifestError, PlanError, ScalableError};
     #[pymodule_export]
     use crate::manifest::{Diagnostic, Manifest, ValidationReport};
     #[pymodule_export]

@@ -16,6 +16,9 @@ from scalable._core import ScalableError
 _LAUNCHERS = {
     "local": "scalable.providers.local",
     "slurm": "scalable.providers.slurm",
+    "kubernetes": "scalable.providers.kubernetes",
+    "aws": "scalable.providers.aws",
+    "gcp": "scalable.providers.gcp",
 }
 
 

@@ -20,20 +20,16 @@ from typing import Any
 
 from distributed import Scheduler, SpecCluster
 
-from scalable._core import Plan, ScalableError
+from scalable._core import Plan
+from scalable.providers._launch import fail, require
 
 LOOPBACK_INTERFACES = {"lo", "lo0"}
 
 
 def _job_class() -> Any:
-    try:
-        from dask_jobqueue.slurm import SLURMJob
-    except ImportError as e:
-        raise ScalableError(
-            "Slurm targets need dask-jobqueue: pip install 'scalable[slurm]'"
-        ) from e
+    SLURMJob = require("dask_jobqueue.slurm", "slurm").SLURMJob
 
-    class EmittedJob(SLURMJob):
+    class EmittedJob(SLURMJob):  # type: ignore[misc,valid-type]
         """A dask-jobqueue Slurm job whose script is the emitted sbatch script."""
 
         def __init__(self, scheduler: str, name: str, *, script: str, **options: Any) -> None:
@@ -75,7 +71,11 @@ def worker_specs(plan: dict[str, Any], job_cls: Any) -> dict[str, dict[str, Any]
         sizing = group["sizing"]
         script = scripts.get(f"sbatch-{group['name']}.sh")
         if script is None:
-            raise ScalableError(f"the plan has no sbatch script for worker group `{group['name']}`")
+            fail(
+                "E_LAUNCH_FAILED",
+                f"the plan has no sbatch script for worker group `{group['name']}`",
+                "re-plan with this version of scalable (`scalable plan --target ...`)",
+            )
         for i in range(worker_count(group)):
             specs[f"{group['name']}-{i}"] = {
                 "cls": job_cls,
@@ -135,11 +135,12 @@ def check_mounts(group: dict[str, Any]) -> None:
             host.resolve(strict=True)
         except (OSError, RuntimeError):
             what = "is a broken symlink" if host.is_symlink() else "does not exist"
-            raise ScalableError(
-                f"component `{group['name']}` mounts {host} at {mount['container']}, but "
-                f"{host} {what}: create it or fix `components.{group['name']}.mounts` "
-                "in the manifest"
-            ) from None
+            fail(
+                "E_LAUNCH_PREFLIGHT",
+                f"component `{group['name']}` mounts {host} at {mount['container']}, "
+                f"but {host} {what}",
+                f"create it, or fix `components.{group['name']}.mounts` in the manifest",
+            )
 
 
 def check_versions(plan: dict[str, Any], group: dict[str, Any], want: dict[str, str]) -> None:
@@ -148,15 +149,18 @@ def check_versions(plan: dict[str, Any], group: dict[str, Any], want: dict[str, 
     name = group["name"]
     if runtime is None:
         if not (Path(sys.executable).parent / "dask").exists():
-            raise ScalableError(
+            fail(
+                "E_LAUNCH_PREFLIGHT",
                 f"workers of `{name}` run `dask worker` from {Path(sys.executable).parent}, "
-                "which has no `dask` command: install distributed into this environment"
+                "which has no `dask` command",
+                "install distributed into this environment",
             )
         return  # the same interpreter as this client
     if shutil.which(runtime) is None:
-        raise ScalableError(
-            f"component `{name}` runs in {runtime}, which is not on PATH here: load its "
-            f"module, or set `container_runtime` / `components.{name}.runtime: none`"
+        fail(
+            "E_LAUNCH_DEPENDENCY",
+            f"component `{name}` runs in {runtime}, which is not on PATH here",
+            f"load its module, or set `container_runtime` / `components.{name}.runtime: none`",
         )
     image = group["image"]
     args = [runtime, "exec", image, "python3", "-c", _VERSIONS]
@@ -166,19 +170,21 @@ def check_versions(plan: dict[str, Any], group: dict[str, Any], want: dict[str, 
     except (OSError, subprocess.TimeoutExpired, ValueError):
         have = None
     if not isinstance(have, dict):
-        raise ScalableError(
+        fail(
+            "E_LAUNCH_PREFLIGHT",
             f"could not read the Python packages of `{name}`'s image {image} with "
-            f"`{' '.join(args[:3])} python3`: the image needs python3 with dask, "
-            "distributed and cloudpickle"
+            f"`{' '.join(args[:3])} python3`",
+            "the image needs python3 with dask, distributed and cloudpickle",
         )
     wrong = [
         f"{p} {have.get(p, 'missing')} (client {v})" for p, v in want.items() if have.get(p) != v
     ]
     if wrong:
-        raise ScalableError(
-            f"`{name}`'s image {image} does not match this client: {', '.join(wrong)}; "
+        fail(
+            "E_LAUNCH_PREFLIGHT",
+            f"`{name}`'s image {image} does not match this client: {', '.join(wrong)}",
             "install the same versions in the image (or the client) so tasks and results "
-            "deserialise on both sides"
+            "deserialise on both sides",
         )
 
 
@@ -186,9 +192,11 @@ def preflight(plan: dict[str, Any]) -> None:
     """Fail before anything is submitted: no sbatch here, a mount that does not
     exist, a worker environment whose Dask differs from this client's."""
     if shutil.which("sbatch") is None:
-        raise ScalableError(
-            "Slurm target, but `sbatch` is not on PATH: run from a login node of the "
-            "cluster (or load its slurm module), or plan with `scalable plan --emit`"
+        fail(
+            "E_LAUNCH_DEPENDENCY",
+            "Slurm target, but `sbatch` is not on PATH",
+            "run from a login node of the cluster (or load its slurm module), or write "
+            "the scripts with `scalable plan --emit DIR`",
         )
     want = local_versions()
     for group in plan["worker_groups"]:
@@ -212,7 +220,7 @@ def launch(plan: dict[str, Any]) -> SpecCluster:
         )
     except RuntimeError as e:
         # dask-jobqueue raises RuntimeError with sbatch's output when it refuses a job.
-        raise ScalableError(f"sbatch refused a worker job: {e}") from e
+        fail("E_LAUNCH_FAILED", f"sbatch refused a worker job: {e}", "see sbatch's words above")
 
 
 # Job states that end a worker for a reason worth diagnosing, and the
