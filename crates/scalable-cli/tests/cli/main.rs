@@ -1158,5 +1158,6 @@ fn usage_errors_exit_2() {
         );
     }
 }
+mod cache;
 mod explain;
 mod runs;
