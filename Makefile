@@ -53,7 +53,7 @@ lint: $(VENV)/.wheel ## cargo fmt, clippy, ruff, mypy, stubtest
 rust-test: ## Rust unit, property, snapshot and CLI tests
 	cargo test --workspace --quiet
 
-py-test: $(VENV)/.wheel $(VENV)/.model ## Python tests against the installed wheel
+py-test: $(VENV)/.wheel $(VENV)/.model ## Python tests against the installed wheel (and the example model)
 	$(BIN)/pytest -q
 
 wheel-check: $(VENV)/.wheel ## Install the built wheel into a fresh venv and run its command
@@ -72,6 +72,8 @@ bench: $(VENV)/.wheel ## Whole-command and in-process benchmarks (see docs/perfo
 	bash bench/validate.sh
 	bash bench/plan.sh
 	cargo bench -p scalable-manifest --bench validate
+	$(BIN)/python bench/cache.py
+	cargo bench -p scalable-cache --bench hash
 
 fuzz: ## Fuzz the manifest parser+validator (FUZZ_SECONDS, default 60)
 	bash fuzz/run.sh $${FUZZ_SECONDS:-60}

@@ -12,6 +12,12 @@ Run it through Scalable so it gets a run record and live progress:
 It expects the example model importable on the workers (`pip install -e
 examples/models/demeter`) and its data in ./demeter_data
 (`python examples/models/demeter/scripts/generate_data.py`).
+
+Every step is `@cacheable`: run it again and each scenario whose inputs (the
+base config's content, the scenario and resolution, the generated config's
+content) are unchanged is served from the project's cache
+(`project.local_cache`) instead of running; `scalable cache explain
+run_demeter_scenario` says what changed when one is not.
 """
 
 from __future__ import annotations
@@ -23,12 +29,20 @@ import json
 import os
 from pathlib import Path
 
-from scalable import ScalableSession
+from scalable import FileType, ScalableSession, cacheable
 
 SSPS = ["reference", "ssp1", "ssp2", "ssp3", "ssp4", "ssp5"]
 BASE_CONFIG = "./demeter_data/example/config_gcam_reference/config.ini"
 
 
+@cacheable(
+    return_type=FileType,
+    check_output=True,
+    scenario=str,
+    base_config=FileType,
+    output_dir=str,
+    spatial_resolution=float,
+)
 def prepare_demeter_config(
     scenario: str, base_config: str, output_dir: str, spatial_resolution: float
 ) -> str:
@@ -51,6 +65,7 @@ def prepare_demeter_config(
     return str(path)
 
 
+@cacheable(return_type=dict, config_file=FileType)
 def run_demeter_scenario(config_file: str) -> dict[str, object]:
     """Invoke demeter.run_model for a single scenario; return only paths and numbers."""
     import demeter
@@ -65,6 +80,7 @@ def run_demeter_scenario(config_file: str) -> dict[str, object]:
     }
 
 
+@cacheable(return_type=dict, scenario_results=list)
 def aggregate_demeter_outputs(scenario_results: list[dict[str, object]]) -> dict[str, str]:
     """Collect per-scenario summaries into one table (CSV) and one JSON."""
     rows = []

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from scalable._core import (
+        CacheError,
         Diagnostic,
         LaunchError,
         ManifestError,
@@ -22,20 +23,37 @@ if TYPE_CHECKING:
         ScalableError,
         ValidationReport,
     )
+    from scalable.caching import (
+        CacheWarning,
+        DirType,
+        FileType,
+        ObjectType,
+        UtilityType,
+        ValueType,
+        cacheable,
+    )
     from scalable.env import load_env
     from scalable.session import ScalableSession
 
 __all__ = [
+    "CacheError",
+    "CacheWarning",
     "Diagnostic",
+    "DirType",
+    "FileType",
     "LaunchError",
     "ManifestError",
+    "ObjectType",
     "Plan",
     "PlanError",
     "RunError",
     "ScalableError",
     "ScalableSession",
+    "UtilityType",
     "ValidationReport",
+    "ValueType",
     "__version__",
+    "cacheable",
     "load_env",
 ]
 
@@ -43,6 +61,14 @@ _LAZY = {
     "ScalableSession": "scalable.session",
     "load_env": "scalable.env",
     "LaunchError": "scalable._core",
+    "cacheable": "scalable.caching",
+    "CacheWarning": "scalable.caching",
+    "FileType": "scalable.caching",
+    "DirType": "scalable.caching",
+    "ValueType": "scalable.caching",
+    "ObjectType": "scalable.caching",
+    "UtilityType": "scalable.caching",
+    "CacheError": "scalable._core",
     "ManifestError": "scalable._core",
     "Plan": "scalable._core",
     "PlanError": "scalable._core",

@@ -1,9 +1,13 @@
 """Type stubs for the private native module (kept in step with crates/scalable-py)."""
 
 import os
+from collections.abc import Callable
 from typing import Any, final
 
 __all__ = [
+    "CacheCall",
+    "CacheError",
+    "CacheFunction",
     "Diagnostic",
     "LaunchError",
     "Manifest",
@@ -15,6 +19,10 @@ __all__ = [
     "ScalableError",
     "ValidationReport",
     "__version__",
+    "blake3_hex",
+    "cache_evict",
+    "cache_hash_dir",
+    "cache_hash_file",
     "cli_main",
     "explain_plan_file",
     "explain_plan_json",
@@ -65,6 +73,64 @@ class RunError(ScalableError):
     code: str
     message: str
     hint: str
+
+class CacheError(ScalableError):
+    """A cache that cannot be opened, read or written, or an input that cannot be hashed."""
+
+    code: str
+    message: str
+    hint: str
+
+@final
+class CacheFunction:
+    """The native half of one ``@cacheable`` function (see scalable.caching)."""
+
+    def __new__(
+        cls,
+        cache_dir: str | os.PathLike[str],
+        name: str,
+        source_digest: str,
+        params: list[tuple[str, str, Any, bool]],
+        positional: int,
+        var_args: tuple[str, str] | None,
+        var_kwargs: tuple[str, str] | None,
+        image: str | None,
+        output: str | None,
+        check_output: bool,
+    ) -> CacheFunction: ...
+    @property
+    def cache_dir(self) -> str: ...
+    def lookup(
+        self,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any] | None,
+        pickler: Callable[[Any, str], bytes],
+        recompute: bool = False,
+    ) -> tuple[bytes, str, float, int] | CacheCall | None: ...
+
+@final
+class CacheCall:
+    """A cache miss to compute and store."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def corrupt(self) -> tuple[str, str] | None: ...
+    def store(
+        self, value: bytes, compute_s: float, output: str | os.PathLike[str] | None = None
+    ) -> int: ...
+    def release(self) -> None: ...
+
+def blake3_hex(data: bytes) -> str: ...
+def cache_hash_file(
+    path: str | os.PathLike[str],
+    strategy: str = "auto",
+    memo_dir: str | os.PathLike[str] | None = None,
+) -> str: ...
+def cache_hash_dir(path: str | os.PathLike[str]) -> str: ...
+def cache_evict(path: str | os.PathLike[str]) -> None: ...
 
 @final
 class RunRecorder:

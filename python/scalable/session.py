@@ -134,6 +134,11 @@ class ScalableSession:
         atexit.register(self._close_at_exit)
         self._previous_hook = sys.excepthook
         sys.excepthook = self._note_crash
+        # Results of @cacheable functions go to the project's cache; this
+        # process records their events, workers send theirs through Dask.
+        from scalable import caching
+
+        caching.configure(plan_dict.get("storage", {}).get("cache"), self._telemetry)
         self._plan = plan_dict
         try:
             self._cluster = launch(plan_dict)
@@ -260,6 +265,10 @@ class ScalableSession:
                 interrupted = issubclass(self._crash, KeyboardInterrupt)
                 requested = "interrupted" if interrupted else "failed"
             status = self._recorder.close(requested, None)
+        if self._telemetry is not None:
+            from scalable import caching
+
+            caching.configure(None, None)
         self._client = self._cluster = self._recorder = self._telemetry = None
         atexit.unregister(self._close_at_exit)
         sys.excepthook = self._previous_hook

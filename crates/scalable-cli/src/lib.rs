@@ -45,6 +45,8 @@ enum Command {
     Runs(commands::runs::Args),
     /// Report on a run: tasks, durations, failures, cache, workers, cost (text, JSON, HTML)
     Report(commands::report::Args),
+    /// The result cache: stats, ls, show, verify, prune, clear, explain
+    Cache(commands::cache::Args),
 }
 
 /// Text for people or JSON for tools.
@@ -125,6 +127,7 @@ where
         Command::Explain(args) => commands::explain::run(&args),
         Command::Runs(args) => commands::runs::run(&args),
         Command::Report(args) => commands::report::run(&args),
+        Command::Cache(args) => commands::cache::run(&args),
     };
     code as i32
 }

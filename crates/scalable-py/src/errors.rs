@@ -40,6 +40,23 @@ create_exception!(
     "A cluster that cannot be launched: a missing package, missing credentials, an option the provider cannot honour, or the provider refusing a request."
 );
 
+create_exception!(
+    scalable._core,
+    CacheError,
+    ScalableError,
+    "A cache that cannot be opened, read or written, an input that cannot be hashed, or an entry that cannot be found."
+);
+
+/// A `CacheError` carrying `code`, `message` and `hint`.
+pub fn cache_error(py: Python<'_>, e: &scalable_cache::CacheError) -> PyErr {
+    let err = CacheError::new_err(format!("[{}] {e}", e.code()));
+    let value = err.value(py);
+    let _ = value.setattr("code", e.code());
+    let _ = value.setattr("message", e.to_string());
+    let _ = value.setattr("hint", e.hint());
+    err
+}
+
 /// A `RunError` carrying `code`, `message` and `hint`.
 pub fn run_error(py: Python<'_>, e: &scalable_runs::RunsError) -> PyErr {
     let err = RunError::new_err(format!("[{}] {e}", e.code()));

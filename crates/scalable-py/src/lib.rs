@@ -3,6 +3,7 @@
 //! decides nothing itself.
 
 mod ai;
+mod cache;
 mod errors;
 mod manifest;
 mod plan;
@@ -23,7 +24,11 @@ mod _core {
     #[pymodule_export]
     use crate::ai::{explain_plan_file, explain_plan_json};
     #[pymodule_export]
-    use crate::errors::RunError;
+    use crate::cache::{
+        CacheCall, CacheFunction, blake3_hex, cache_evict, cache_hash_dir, cache_hash_file,
+    };
+    #[pymodule_export]
+    use crate::errors::{CacheError, RunError};
     #[pymodule_export]
     use crate::errors::{LaunchError, ManifestError, PlanError, ScalableError};
     #[pymodule_export]

@@ -409,7 +409,8 @@ pub struct CacheEvent {
     /// Stream schema version (1).
     #[serde(default = "one")]
     pub schema: u32,
-    /// `hit`, `miss` or `store` (others are kept).
+    /// `hit`, `miss`, `store`, `recompute`, `corrupt` or `store_failed`
+    /// (others are kept).
     pub event: String,
     /// When.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -369,10 +369,20 @@ pub struct Failures {
 pub struct CacheStats {
     /// Results served from the cache.
     pub hits: u64,
-    /// Results computed because they were not cached.
+    /// Results computed because the cache could not serve them (`miss` and
+    /// `recompute` events).
     pub misses: u64,
     /// Results stored.
     pub stores: u64,
+    /// Of the misses, those forced (`recompute=True`) or whose recorded output changed.
+    #[serde(default)]
+    pub recomputed: u64,
+    /// Results that could not be stored (returned uncached).
+    #[serde(default)]
+    pub store_failed: u64,
+    /// Damaged entries found, quarantined and recomputed.
+    #[serde(default)]
+    pub corrupt: u64,
     /// hits / (hits + misses).
     pub hit_rate: Option<f64>,
     /// Compute time the hits saved, seconds.
@@ -653,7 +663,13 @@ fn cache(run: &Run) -> CacheStats {
                 c.time_saved_s += e.saved_s.unwrap_or(0.0);
             }
             "miss" => c.misses += 1,
+            "recompute" => {
+                c.misses += 1;
+                c.recomputed += 1;
+            }
             "store" => c.stores += 1,
+            "store_failed" => c.store_failed += 1,
+            "corrupt" => c.corrupt += 1,
             _ => {}
         }
     }

@@ -31,7 +31,7 @@ def worker_specs(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "resources": {group["name"]: sizing["threads"]},
         }
         if processes:
-            options["env"] = worker_env(group["env"])
+            options["env"] = {**worker_env(group["env"]), **cache_env(plan, group)}
         for i in range(count):
             name = f"{group['name']}-{i}"
             specs[name] = {
@@ -52,6 +52,22 @@ def worker_env(env: dict[str, str]) -> dict[str, str]:
         else:
             out[name] = value
     return out
+
+
+def cache_env(plan: dict[str, Any], group: dict[str, Any]) -> dict[str, str]:
+    """What ``@cacheable`` needs on a worker: the cache directory (the user's
+    ``SCALABLE_CACHE_DIR``, else the plan's) and the component's image, which
+    is part of every key computed there."""
+    env: dict[str, str] = {}
+    cache = os.environ.get("SCALABLE_CACHE_DIR") or plan.get("storage", {}).get("cache")
+    if cache:
+        env["SCALABLE_CACHE_DIR"] = os.path.abspath(cache)
+    if group.get("image"):
+        env["SCALABLE_IMAGE"] = str(group["image"])
+    for name in ("SCALABLE_CACHE_PARANOID", "SCALABLE_CACHE_LEASE_SECONDS"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
 
 
 def launch(plan: dict[str, Any]) -> SpecCluster:

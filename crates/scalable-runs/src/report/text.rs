@@ -201,6 +201,13 @@ pub fn render(report: &Report) -> String {
             c.stores,
             human(c.time_saved_s)
         );
+        if c.recomputed + c.store_failed + c.corrupt > 0 {
+            let _ = writeln!(
+                out,
+                "  {} recomputed, {} failed to store, {} corrupt entries quarantined",
+                c.recomputed, c.store_failed, c.corrupt
+            );
+        }
     }
 
     out.push_str("\nWorkers\n");
