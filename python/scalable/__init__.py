@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from scalable._core import (
         Diagnostic,
         ManifestError,
+        OnboardError,
         Plan,
         PlanError,
         RunError,
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Diagnostic",
     "ManifestError",
+    "OnboardError",
     "Plan",
     "PlanError",
     "RunError",
@@ -41,6 +43,7 @@ _LAZY = {
     "ScalableSession": "scalable.session",
     "load_env": "scalable.env",
     "ManifestError": "scalable._core",
+    "OnboardError": "scalable._core",
     "Plan": "scalable._core",
     "PlanError": "scalable._core",
     "RunError": "scalable._core",

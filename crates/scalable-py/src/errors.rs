@@ -33,6 +33,23 @@ create_exception!(
     "A run record that cannot be created, found, read or written, or an event it refuses."
 );
 
+create_exception!(
+    scalable._core,
+    OnboardError,
+    ScalableError,
+    "A model repository that cannot be analysed, or a file it cannot write."
+);
+
+/// An `OnboardError` carrying `code`, `message` and `hint`.
+pub fn onboard_error(py: Python<'_>, e: &scalable_ai::OnboardError) -> PyErr {
+    let err = OnboardError::new_err(format!("[{}] {e}", e.code()));
+    let value = err.value(py);
+    let _ = value.setattr("code", e.code());
+    let _ = value.setattr("message", e.to_string());
+    let _ = value.setattr("hint", e.hint());
+    err
+}
+
 /// A `RunError` carrying `code`, `message` and `hint`.
 pub fn run_error(py: Python<'_>, e: &scalable_runs::RunsError) -> PyErr {
     let err = RunError::new_err(format!("[{}] {e}", e.code()));

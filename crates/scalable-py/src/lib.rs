@@ -5,6 +5,7 @@
 mod ai;
 mod errors;
 mod manifest;
+mod onboard;
 mod plan;
 mod runs;
 
@@ -23,11 +24,13 @@ mod _core {
     #[pymodule_export]
     use crate::ai::{explain_plan_file, explain_plan_json};
     #[pymodule_export]
-    use crate::errors::RunError;
-    #[pymodule_export]
     use crate::errors::{ManifestError, PlanError, ScalableError};
     #[pymodule_export]
+    use crate::errors::{OnboardError, RunError};
+    #[pymodule_export]
     use crate::manifest::{Diagnostic, Manifest, ValidationReport};
+    #[pymodule_export]
+    use crate::onboard::{detect_language, estimate_resources, onboard_component};
     #[pymodule_export]
     use crate::plan::{Plan, plan_manifest};
     #[pymodule_export]

@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod explain;
+pub mod init_component;
 pub mod lock;
 pub mod plan;
 pub mod progress;

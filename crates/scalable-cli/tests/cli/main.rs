@@ -1159,4 +1159,5 @@ fn usage_errors_exit_2() {
     }
 }
 mod explain;
+mod init_component;
 mod runs;
