@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Fuzz the manifest parser + validator + renderers on the stable toolchain.
+# Fuzz the manifest parser + validator + renderers on the stable toolchain
+# (or, with FUZZ_TARGET=onboard_parsers, the parsers `init-component` runs).
 #   bash fuzz/run.sh [SECONDS] [LIBFUZZER_ARGS...]
 #        (default 60 s; `make fuzz FUZZ_SECONDS=600`; e.g. `-len_control=0` to
 #        try long inputs from the start instead of growing the length limit)
-# Seeds (fuzz/seeds) and past findings (fuzz/regressions) are copied into the
-# working corpus fuzz/corpus/manifest (git-ignored), which persists between
-# runs. A crash, timeout or OOM leaves its input in fuzz/artifacts/manifest/.
+# Seeds (fuzz/seeds, or fuzz/seeds-onboard for onboard_parsers) and past
+# findings (fuzz/regressions, manifest only) are copied into the working corpus
+# fuzz/corpus/TARGET (git-ignored), which persists between runs. A crash,
+# timeout or OOM leaves its input in fuzz/artifacts/TARGET/.
 # Needs cargo-fuzz: `cargo install cargo-fuzz --locked`.
 set -euo pipefail
 
@@ -19,11 +21,18 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     exit 2
 fi
 
-corpus=fuzz/corpus/manifest
-mkdir -p "$corpus" fuzz/artifacts/manifest
-cp fuzz/seeds/* "$corpus"/
-if compgen -G 'fuzz/regressions/*' >/dev/null; then
-    cp fuzz/regressions/* "$corpus"/
+target=${FUZZ_TARGET:-manifest}
+corpus=fuzz/corpus/$target
+mkdir -p "$corpus" "fuzz/artifacts/$target"
+extra=()
+if [ "$target" = manifest ]; then
+    cp fuzz/seeds/* "$corpus"/
+    if compgen -G 'fuzz/regressions/*' >/dev/null; then
+        cp fuzz/regressions/* "$corpus"/
+    fi
+    extra=(-dict=fuzz/manifest.dict)
+else
+    cp fuzz/seeds-onboard/* "$corpus"/
 fi
 echo "fuzz: $(date -u +%FT%TZ), ${secs}s, corpus $(ls "$corpus" | wc -l) files" >&2
 
@@ -31,12 +40,12 @@ echo "fuzz: $(date -u +%FT%TZ), ${secs}s, corpus $(ls "$corpus" | wc -l) files" 
 # checks stay on (cargo-fuzz's default). A unit slower than 1 s is reported
 # as slow; one slower than 10 s is a timeout (a finding).
 status=0
-cargo +stable fuzz run --fuzz-dir fuzz -s none manifest "$corpus" -- \
+cargo +stable fuzz run --fuzz-dir fuzz -s none "$target" "$corpus" -- \
     -max_total_time="$secs" -max_len=65536 -timeout=10 -report_slow_units=1 \
-    -dict=fuzz/manifest.dict -print_final_stats=1 "$@" || status=$?
+    "${extra[@]}" -print_final_stats=1 "$@" || status=$?
 
 echo "fuzz: corpus now $(ls "$corpus" | wc -l) files, $(du -sk --apparent-size "$corpus" | cut -f1) KiB" >&2
-artifacts=$(ls fuzz/artifacts/manifest | wc -l)
+artifacts=$(ls "fuzz/artifacts/$target" | wc -l)
 echo "fuzz: artifacts (crashes/timeouts/ooms/slow units): $artifacts" >&2
-ls -l fuzz/artifacts/manifest >&2
+ls -l "fuzz/artifacts/$target" >&2
 exit "$status"

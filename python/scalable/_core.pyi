@@ -12,6 +12,7 @@ __all__ = [
     "LaunchError",
     "Manifest",
     "ManifestError",
+    "OnboardError",
     "Plan",
     "PlanError",
     "RunError",
@@ -24,11 +25,14 @@ __all__ = [
     "cache_hash_dir",
     "cache_hash_file",
     "cli_main",
+    "detect_language",
+    "estimate_resources",
     "explain_plan_file",
     "explain_plan_json",
     "is_secret_name",
     "latest_run",
     "manifest_schema",
+    "onboard_component",
     "parse_dotenv",
     "plan_manifest",
     "report_html",
@@ -62,6 +66,13 @@ class PlanError(ScalableError):
 class LaunchError(ScalableError):
     """A cluster that cannot be launched: a missing package or credentials, an
     option the provider cannot honour, or the provider refusing a request."""
+
+    code: str
+    message: str
+    hint: str
+
+class OnboardError(ScalableError):
+    """A model repository that cannot be analysed, or a file it cannot write."""
 
     code: str
     message: str
@@ -258,3 +269,16 @@ def is_secret_name(name: str) -> bool: ...
 def manifest_schema() -> str: ...
 def explain_plan_json(plan_json: str) -> str: ...
 def explain_plan_file(path: str | os.PathLike[str]) -> str: ...
+def onboard_component(
+    path: str | os.PathLike[str],
+    name: str,
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    scenarios: int | None = None,
+    write: bool = False,
+    output: str | os.PathLike[str] | None = None,
+    force: bool = False,
+    write_dockerfile: bool = False,
+) -> str: ...
+def detect_language(path: str | os.PathLike[str]) -> str: ...
+def estimate_resources(model_name: str, input_size_mb: float, num_scenarios: int) -> str: ...

@@ -41,6 +41,8 @@ enum Command {
     Run(commands::run::Args),
     /// Explain a plan file in plain language: what runs where, cost and risks
     Explain(commands::explain::Args),
+    /// Analyse a model repository and write its component configuration
+    InitComponent(commands::init_component::Args),
     /// List the run records in `.scalable/runs/` (or `$SCALABLE_RUNS_DIR`)
     Runs(commands::runs::Args),
     /// Report on a run: tasks, durations, failures, cache, workers, cost (text, JSON, HTML)
@@ -125,6 +127,7 @@ where
         Command::Plan(args) => commands::plan::run(&args),
         Command::Run(args) => return commands::run::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
+        Command::InitComponent(args) => commands::init_component::run(&args),
         Command::Runs(args) => commands::runs::run(&args),
         Command::Report(args) => commands::report::run(&args),
         Command::Cache(args) => commands::cache::run(&args),

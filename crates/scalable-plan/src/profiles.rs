@@ -17,12 +17,23 @@ pub struct Profile {
     pub minutes_per_task: f64,
     /// Output written per task, GB.
     pub output_gb_per_task: f64,
+    /// The input-data size, MB, these figures assume (`init-component`
+    /// scales memory and time above it); none for the generic profiles.
+    #[serde(default)]
+    pub reference_input_mb: Option<f64>,
+    /// Labels for a component running this model.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Where the figures come from.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct Table {
     default: Profile,
     support: Profile,
+    languages: BTreeMap<String, Profile>,
     models: BTreeMap<String, Profile>,
 }
 
@@ -64,4 +75,13 @@ pub fn get(model: &str) -> Option<&'static Profile> {
 /// Every known model name.
 pub fn models() -> impl Iterator<Item = &'static str> {
     table().models.keys().map(String::as_str)
+}
+
+/// The generic profile for a model in `language` (`python`, `r`, `julia`,
+/// `compiled`) that no model profile names; the fan-out default otherwise.
+pub fn for_language(language: &str) -> &'static Profile {
+    table()
+        .languages
+        .get(&language.to_ascii_lowercase())
+        .unwrap_or(&table().default)
 }

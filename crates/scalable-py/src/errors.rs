@@ -49,31 +49,68 @@ create_exception!(
 
 /// A `CacheError` carrying `code`, `message` and `hint`.
 pub fn cache_error(py: Python<'_>, e: &scalable_cache::CacheError) -> PyErr {
-    let err = CacheError::new_err(format!("[{}] {e}", e.code()));
-    let value = err.value(py);
-    let _ = value.setattr("code", e.code());
-    let _ = value.setattr("message", e.to_string());
-    let _ = value.setattr("hint", e.hint());
-    err
+    coded(
+        py,
+        CacheError::new_err(format!("[{}] {e}", e.code())),
+        e.code(),
+        e,
+        e.hint(),
+    )
+}
+
+create_exception!(
+    scalable._core,
+    OnboardError,
+    ScalableError,
+    "A model repository that cannot be analysed, or a file it cannot write."
+);
+
+/// An `OnboardError` carrying `code`, `message` and `hint`.
+pub fn onboard_error(py: Python<'_>, e: &scalable_ai::OnboardError) -> PyErr {
+    coded(
+        py,
+        OnboardError::new_err(format!("[{}] {e}", e.code())),
+        e.code(),
+        e,
+        e.hint(),
+    )
 }
 
 /// A `RunError` carrying `code`, `message` and `hint`.
 pub fn run_error(py: Python<'_>, e: &scalable_runs::RunsError) -> PyErr {
-    let err = RunError::new_err(format!("[{}] {e}", e.code()));
-    let value = err.value(py);
-    let _ = value.setattr("code", e.code());
-    let _ = value.setattr("message", e.to_string());
-    let _ = value.setattr("hint", e.hint());
-    err
+    coded(
+        py,
+        RunError::new_err(format!("[{}] {e}", e.code())),
+        e.code(),
+        e,
+        e.hint(),
+    )
 }
 
 /// A `PlanError` carrying `code` and `hint`.
 pub fn plan_error(py: Python<'_>, e: &scalable_plan::PlanError) -> PyErr {
-    let err = PlanError::new_err(format!("[{}] {e}", e.code()));
+    coded(
+        py,
+        PlanError::new_err(format!("[{}] {e}", e.code())),
+        e.code(),
+        e,
+        e.hint(),
+    )
+}
+
+/// `err` with the `code`, `message` and `hint` attributes every coded error has.
+fn coded(
+    py: Python<'_>,
+    err: PyErr,
+    code: &str,
+    message: &impl std::fmt::Display,
+    hint: impl for<'py> IntoPyObject<'py>,
+) -> PyErr {
     let value = err.value(py);
-    let _ = value.setattr("code", e.code());
-    let _ = value.setattr("message", e.to_string());
-    let _ = value.setattr("hint", e.hint());
+    // Setting plain attributes on a fresh exception instance cannot fail.
+    let _ = value.setattr("code", code);
+    let _ = value.setattr("message", message.to_string());
+    let _ = value.setattr("hint", hint);
     err
 }
 

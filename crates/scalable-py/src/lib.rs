@@ -6,6 +6,7 @@ mod ai;
 mod cache;
 mod errors;
 mod manifest;
+mod onboard;
 mod plan;
 mod runs;
 
@@ -28,11 +29,13 @@ mod _core {
         CacheCall, CacheFunction, blake3_hex, cache_evict, cache_hash_dir, cache_hash_file,
     };
     #[pymodule_export]
-    use crate::errors::{CacheError, RunError};
+    use crate::errors::{CacheError, LaunchError, OnboardError, RunError};
     #[pymodule_export]
-    use crate::errors::{LaunchError, ManifestError, PlanError, ScalableError};
+    use crate::errors::{ManifestError, PlanError, ScalableError};
     #[pymodule_export]
     use crate::manifest::{Diagnostic, Manifest, ValidationReport};
+    #[pymodule_export]
+    use crate::onboard::{detect_language, estimate_resources, onboard_component};
     #[pymodule_export]
     use crate::plan::{Plan, plan_manifest};
     #[pymodule_export]

@@ -10,9 +10,9 @@ import json
 import os
 from typing import Any, Protocol, runtime_checkable
 
-from scalable.ai.results import ExplainResult
+from scalable.ai.results import ExplainResult, OnboardResult
 
-__all__ = ["ExplainResult", "explain_plan"]
+__all__ = ["ExplainResult", "OnboardResult", "explain_plan", "onboard_component"]
 
 
 @runtime_checkable
@@ -54,3 +54,82 @@ def _result(doc: dict[str, Any]) -> ExplainResult:
         mode=doc["mode"],
         provenance=doc["provenance"],
     )
+
+
+def onboard_component(
+    path: str | os.PathLike[str],
+    name: str,
+    no_ai: bool = True,
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    scenarios: int | None = None,
+    write: bool = False,
+    output: str | os.PathLike[str] | None = None,
+    force: bool = False,
+    write_dockerfile: bool = False,
+) -> OnboardResult:
+    """Analyse a model repository and generate its component configuration,
+    as ``scalable init-component PATH --name NAME`` does.
+
+    Heuristic mode is the only mode so far: ``no_ai=False`` gives the same
+    result, with a note saying LLM mode is not available yet. Nothing is
+    written unless ``write=True`` (``PATH/scalable-component.yaml``, or
+    ``output``; an existing file is replaced only with ``force=True``) or
+    ``write_dockerfile=True``. ``data_dir`` is sized as the model's input data
+    instead of the data files in the repository; ``scenarios`` is the count the
+    walltime estimate covers (default 10). Raises :class:`scalable.ai.OnboardError`
+    (``.code``, ``.message``, ``.hint``) for a missing folder, a bad name or a
+    file that exists.
+    """
+    from scalable import _core
+
+    document = json.loads(
+        _core.onboard_component(
+            os.fspath(path),
+            name,
+            data_dir=None if data_dir is None else os.fspath(data_dir),
+            scenarios=scenarios,
+            write=write,
+            output=None if output is None else os.fspath(output),
+            force=force,
+            write_dockerfile=write_dockerfile,
+        )
+    )
+    notes = list(document["notes"])
+    if not no_ai:
+        notes.append("LLM mode is not available yet; this is the heuristic result")
+    return _onboard_result(document, notes)
+
+
+def _onboard_result(doc: dict[str, Any], notes: list[str]) -> OnboardResult:
+    entry = doc["entry_point"]
+    items = doc["dependencies"]["items"]
+    return OnboardResult(
+        component_yaml=doc["component_yaml"],
+        task_yaml=doc["task_yaml"],
+        recommendations=list(doc["recommendations"]),
+        language=doc["language"]["name"],
+        language_display=doc["language"]["display"],
+        dependencies=[item["name"] for item in items],
+        dependency_specifiers={item["name"]: item["specifier"] for item in items},
+        entry_point=None if entry is None else entry["call"],
+        container=doc["container"],
+        resources=doc["resources"],
+        image=doc["image"]["reference"],
+        mode=doc["mode"],
+        provenance=doc["provenance"],
+        evidence=list(doc["evidence"]),
+        notes=notes,
+        text=doc["text"],
+        written_to=doc["written_to"],
+        document=doc,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    # The exception lives in the native module; load it only when asked for.
+    if name == "OnboardError":
+        from scalable._core import OnboardError
+
+        return OnboardError
+    raise AttributeError(f"module 'scalable.ai' has no attribute {name!r}")

@@ -2,6 +2,7 @@
 
 pub mod cache;
 pub mod explain;
+pub mod init_component;
 pub mod lock;
 pub mod plan;
 pub mod progress;

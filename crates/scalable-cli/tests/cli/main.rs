@@ -406,6 +406,7 @@ fn usage_errors_exit_2() {
 }
 mod cache;
 mod explain;
+mod init_component;
 mod lock;
 mod runs;
 mod secrets;
