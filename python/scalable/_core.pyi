@@ -15,6 +15,7 @@ __all__ = [
     "ValidationReport",
     "__version__",
     "cli_main",
+    "diagnose_run_json",
     "explain_plan_file",
     "explain_plan_json",
     "is_secret_name",
@@ -183,3 +184,8 @@ def is_secret_name(name: str) -> bool: ...
 def manifest_schema() -> str: ...
 def explain_plan_json(plan_json: str) -> str: ...
 def explain_plan_file(path: str | os.PathLike[str]) -> str: ...
+def diagnose_run_json(
+    run_dir: str | os.PathLike[str] | None = None,
+    run_id: str | None = None,
+    root: str | os.PathLike[str] | None = None,
+) -> str: ...

@@ -45,6 +45,8 @@ enum Command {
     Runs(commands::runs::Args),
     /// Report on a run: tasks, durations, failures, cache, workers, cost (text, JSON, HTML)
     Report(commands::report::Args),
+    /// Diagnose a failed run: root causes ranked, what separates them, fixes
+    Diagnose(commands::diagnose::Args),
 }
 
 /// Text for people or JSON for tools.
@@ -125,6 +127,7 @@ where
         Command::Explain(args) => commands::explain::run(&args),
         Command::Runs(args) => commands::runs::run(&args),
         Command::Report(args) => commands::report::run(&args),
+        Command::Diagnose(args) => commands::diagnose::run(&args),
     };
     code as i32
 }

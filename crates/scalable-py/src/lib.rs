@@ -21,7 +21,7 @@ mod _core {
     use pyo3::prelude::*;
 
     #[pymodule_export]
-    use crate::ai::{explain_plan_file, explain_plan_json};
+    use crate::ai::{diagnose_run_json, explain_plan_file, explain_plan_json};
     #[pymodule_export]
     use crate::errors::RunError;
     #[pymodule_export]

@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod diagnose;
 pub mod explain;
 pub mod lock;
 pub mod plan;

@@ -404,6 +404,7 @@ fn usage_errors_exit_2() {
         );
     }
 }
+mod diagnose;
 mod explain;
 mod lock;
 mod runs;
