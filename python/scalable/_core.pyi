@@ -26,6 +26,7 @@ __all__ = [
     "cache_hash_file",
     "cli_main",
     "detect_language",
+    "diagnose_run_json",
     "estimate_resources",
     "explain_plan_file",
     "explain_plan_json",
@@ -282,3 +283,8 @@ def onboard_component(
 ) -> str: ...
 def detect_language(path: str | os.PathLike[str]) -> str: ...
 def estimate_resources(model_name: str, input_size_mb: float, num_scenarios: int) -> str: ...
+def diagnose_run_json(
+    run_dir: str | os.PathLike[str] | None = None,
+    run_id: str | None = None,
+    root: str | os.PathLike[str] | None = None,
+) -> str: ...

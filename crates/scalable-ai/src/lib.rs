@@ -1,10 +1,12 @@
-//! Assistants: deterministic heuristics that read a plan (`explain`) or a
-//! model repository (`onboard`, behind `init-component`) and say something
-//! useful about it. Heuristic mode is the default and the
+//! Assistants: deterministic heuristics that read a plan (`explain`), a
+//! model repository (`onboard`, behind `init-component`) or a run record
+//! (`diagnose`) and say something useful about it. Heuristic mode is the default and the
 //! fallback; an LLM mode will enrich its results, never replace them.
 
+pub mod diagnose;
 pub mod explain;
 pub mod onboard;
 
+pub use diagnose::{Diagnosis, Finding, diagnose, diagnose_dir};
 pub use explain::{Explanation, Risk, explain};
 pub use onboard::{OnboardError, Onboarding, estimate_resources};

@@ -49,6 +49,8 @@ enum Command {
     Report(commands::report::Args),
     /// The result cache: stats, ls, show, verify, prune, clear, explain
     Cache(commands::cache::Args),
+    /// Diagnose a failed run: root causes ranked, what separates them, fixes
+    Diagnose(commands::diagnose::Args),
 }
 
 /// Text for people or JSON for tools.
@@ -131,6 +133,7 @@ where
         Command::Runs(args) => commands::runs::run(&args),
         Command::Report(args) => commands::report::run(&args),
         Command::Cache(args) => commands::cache::run(&args),
+        Command::Diagnose(args) => commands::diagnose::run(&args),
     };
     code as i32
 }

@@ -3,7 +3,10 @@
 
 use pyo3::prelude::*;
 
-use crate::errors::plan_error;
+use std::path::PathBuf;
+
+use crate::errors::{plan_error, run_error};
+use crate::runs::root_or_default;
 
 /// Explains plan JSON text; returns the explanation as JSON (what
 /// `scalable explain --format json` prints). Raises `PlanError` for text that
@@ -24,4 +27,29 @@ pub fn explain_plan_file(py: Python<'_>, path: std::path::PathBuf) -> PyResult<S
     Ok(scalable_ai::explain::render::json(&scalable_ai::explain(
         &plan,
     )))
+}
+
+/// Diagnoses a run; returns the diagnosis as JSON (what `scalable diagnose
+/// --format json` prints). The run is `run_dir`, else the run whose id (or a
+/// unique part of it) is `run_id` under `root`, else the latest run under
+/// `root` (None: `$SCALABLE_RUNS_DIR` or `./.scalable/runs`). Raises
+/// `RunError` when there is no such run or its record cannot be read.
+#[pyfunction]
+#[pyo3(signature = (run_dir=None, run_id=None, root=None))]
+pub fn diagnose_run_json(
+    py: Python<'_>,
+    run_dir: Option<PathBuf>,
+    run_id: Option<String>,
+    root: Option<PathBuf>,
+) -> PyResult<String> {
+    let root = root_or_default(root);
+    py.detach(|| {
+        let dir = match (run_dir, run_id) {
+            (Some(dir), _) => Ok(dir),
+            (None, Some(id)) => scalable_runs::find(&root, &id).map(|d| d.path().to_path_buf()),
+            (None, None) => scalable_runs::latest(&root).map(|d| d.path().to_path_buf()),
+        }?;
+        scalable_ai::diagnose_dir(&dir).map(|d| scalable_ai::diagnose::render::json(&d))
+    })
+    .map_err(|e| run_error(py, &e))
 }

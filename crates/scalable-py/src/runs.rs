@@ -18,7 +18,8 @@ fn stream(py: Python<'_>, name: &str) -> PyResult<Stream> {
     })
 }
 
-fn root_or_default(root: Option<PathBuf>) -> PathBuf {
+/// `root` relative to the working directory, else the default runs directory.
+pub(crate) fn root_or_default(root: Option<PathBuf>) -> PathBuf {
     let cwd = std::env::current_dir().unwrap_or_default();
     match root {
         Some(root) => cwd.join(root),

@@ -10,9 +10,17 @@ import json
 import os
 from typing import Any, Protocol, runtime_checkable
 
-from scalable.ai.results import ExplainResult, OnboardResult
+from scalable.ai.results import DiagnoseResult, ExplainResult, Finding, OnboardResult
 
-__all__ = ["ExplainResult", "OnboardResult", "explain_plan", "onboard_component"]
+__all__ = [
+    "DiagnoseResult",
+    "ExplainResult",
+    "Finding",
+    "OnboardResult",
+    "diagnose_run",
+    "explain_plan",
+    "onboard_component",
+]
 
 
 @runtime_checkable
@@ -53,6 +61,71 @@ def _result(doc: dict[str, Any]) -> ExplainResult:
         cost_summary=doc["cost_summary"],
         mode=doc["mode"],
         provenance=doc["provenance"],
+    )
+
+
+def diagnose_run(
+    run_dir: str | os.PathLike[str] | None = None,
+    *,
+    latest: bool = False,
+    run: str | None = None,
+    root: str | os.PathLike[str] | None = None,
+    no_ai: bool = True,
+) -> DiagnoseResult:
+    """Diagnose a failed run: its failures grouped into classes and ranked,
+    what separates each class from the successful tasks, and concrete fixes.
+
+    The run is ``run_dir``; else ``run`` (a run id or a unique part of one)
+    under ``root``; else, as with ``latest=True``, the latest run under
+    ``root`` (default: ``$SCALABLE_RUNS_DIR`` or ``./.scalable/runs``).
+    ``no_ai`` keeps the heuristic mode, the only one so far. Raises
+    :class:`scalable.RunError` (``.code``, ``.hint``) when there is no such run
+    or its record cannot be read. A run that succeeded is not an error: its
+    ``summary`` says there is nothing to diagnose and ``findings`` is empty.
+    """
+    from scalable import _core
+
+    del no_ai  # heuristic mode is the only mode so far
+    if run_dir is not None and (latest or run is not None):
+        raise ValueError("diagnose_run() takes run_dir, run or latest, not several")
+    if latest and run is not None:
+        raise ValueError("diagnose_run() takes run or latest, not both")
+    document = _core.diagnose_run_json(
+        os.fspath(run_dir) if run_dir is not None else None,
+        run,
+        os.fspath(root) if root is not None else None,
+    )
+    return _diagnosis(document)
+
+
+def _diagnosis(document: str) -> DiagnoseResult:
+    doc = json.loads(document)
+    findings = [
+        Finding(
+            severity=f["severity"],
+            category=f["category"],
+            title=f["title"],
+            count=f["count"],
+            pattern=f["pattern"],
+            evidence=f["evidence"],
+            suggestion=f["suggestion"],
+            rule=(f.get("separator") or {}).get("rule"),
+            tasks=list(f["tasks"]),
+        )
+        for f in doc["findings"]
+    ]
+    return DiagnoseResult(
+        run_id=doc["run_id"],
+        summary=doc["summary"],
+        status=doc["status"],
+        failures=doc["failures"],
+        findings=findings,
+        recommendations=list(doc["recommendations"]),
+        notes=list(doc["notes"]),
+        text=doc["text"],
+        mode=doc["mode"],
+        provenance=doc["provenance"],
+        document=document,
     )
 
 

@@ -405,6 +405,7 @@ fn usage_errors_exit_2() {
     }
 }
 mod cache;
+mod diagnose;
 mod explain;
 mod init_component;
 mod lock;

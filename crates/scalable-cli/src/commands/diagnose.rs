@@ -1,0 +1,70 @@
+//! `scalable diagnose [RUN_DIR | --latest | --run ID]`: the root causes of a
+//! run's failures, ranked, with the pattern that separates them from the
+//! successful tasks and concrete fixes (heuristic mode).
+
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+use scalable_ai::diagnose::{diagnose_dir, render};
+
+use crate::ExitCode;
+use crate::commands::runs::fail;
+
+/// How the diagnosis is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagnoseFormat {
+    /// Readable text, as the tutorial shows.
+    Text,
+    /// One JSON document (the diagnosis's fields plus `text`).
+    Json,
+    /// Markdown, for an issue or a review.
+    Markdown,
+}
+
+/// Flags of `scalable diagnose`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A run directory
+    #[arg(value_name = "RUN_DIR", conflicts_with_all = ["latest", "run"])]
+    run_dir: Option<PathBuf>,
+    /// The most recent run in the runs directory (the default)
+    #[arg(long, conflicts_with = "run")]
+    latest: bool,
+    /// A run id in the runs directory, or a unique part of one
+    #[arg(long, value_name = "ID")]
+    run: Option<String>,
+    /// Heuristic mode only: no language model (the only mode so far)
+    #[arg(long)]
+    no_ai: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DiagnoseFormat::Text)]
+    format: DiagnoseFormat,
+}
+
+/// Runs the command. A run with nothing to diagnose (it succeeded) is not an
+/// error: the diagnosis says so and the exit code is 0.
+pub fn run(args: &Args) -> ExitCode {
+    // Heuristic mode is the only mode yet, so `--no-ai` changes nothing.
+    let _ = args.no_ai;
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let root = scalable_runs::runs_root(&cwd);
+    let dir = match (&args.run_dir, &args.run) {
+        (Some(dir), _) => Ok(dir.clone()),
+        (None, Some(id)) => scalable_runs::find(&root, id).map(|d| d.path().to_path_buf()),
+        // `--latest` is the default, as for `scalable report`.
+        (None, None) => scalable_runs::latest(&root).map(|d| d.path().to_path_buf()),
+    };
+    let diagnosis = match dir.and_then(|d| diagnose_dir(&d)) {
+        Ok(d) => d,
+        Err(e) => return fail(&e),
+    };
+    print!(
+        "{}",
+        match args.format {
+            DiagnoseFormat::Text => render::text(&diagnosis),
+            DiagnoseFormat::Json => render::json(&diagnosis),
+            DiagnoseFormat::Markdown => render::markdown(&diagnosis),
+        }
+    );
+    ExitCode::Ok
+}
