@@ -47,14 +47,34 @@ _BAD_EVENT = "E_RUN_EVENT"
 def _exception(kwargs: dict[str, Any]) -> dict[str, str]:
     text = str(kwargs.get("exception_text") or "")
     kind = text.split("(", 1)[0].strip() or "Exception"
-    message = text[len(kind) :].strip()
-    if message.startswith("(") and message.endswith(")"):
-        message = message[1:-1].strip().strip("'\"")
+    message = _exception_str(kwargs.get("exception"))
+    if message is None:
+        message = text[len(kind) :].strip()
+        if message.startswith("(") and message.endswith(")"):
+            message = message[1:-1].strip().strip("'\"")
     return {
         "type": kind,
         "message": message,
         "traceback": str(kwargs.get("traceback_text") or ""),
     }
+
+
+def _exception_str(pickled: Any) -> str | None:
+    """``str()`` of the task's exception, which keeps what its repr drops (the
+    file name of a FileNotFoundError); None when it cannot be loaded here (a
+    class only the workers can import)."""
+    try:
+        if hasattr(pickled, "header") and hasattr(pickled, "frames"):  # Serialized
+            from distributed.protocol import deserialize
+
+            exc = deserialize(pickled.header, pickled.frames)
+        else:
+            exc = getattr(pickled, "data", pickled)
+        if isinstance(exc, bytes):  # the worker's pickle of the exception
+            exc = pickle.loads(exc)
+    except Exception:
+        return None
+    return str(exc) if isinstance(exc, BaseException) else None
 
 
 def _killed(pickled: Any) -> dict[str, str]:
