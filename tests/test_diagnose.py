@@ -120,9 +120,10 @@ def test_ranks_the_classes_with_their_counts_and_threshold(failed_run: Path) -> 
     assert "MemoryError" in oom.evidence
     assert oom.suggestion.startswith("Apply the `big-memory` overlay (`model.memory: 2G`)")
     assert "target `local-big` applies it" in oom.suggestion
-    # Dask records `repr(exception)`, which drops an OSError's filename, so the
-    # message names no path; the class and the fix still stand.
+    # The record keeps str(exception), so the missing file is named.
     assert missing.pattern.startswith("`FileNotFoundError: ")
+    assert "No such file or directory: " in missing.pattern
+    assert "/constraints/" in missing.pattern
     assert "`mounts:` block of the `model` component" in missing.suggestion
     assert result.summary.startswith("Memory exhaustion (3 of 5 failures): ")
     assert result.recommendations == [oom.suggestion, missing.suggestion]
