@@ -2,13 +2,11 @@
 //! run's failures, ranked, with the pattern that separates them from the
 //! successful tasks and concrete fixes (heuristic mode).
 
-use std::path::PathBuf;
-
 use clap::ValueEnum;
 use scalable_ai::diagnose::{diagnose_dir, render};
 
 use crate::ExitCode;
-use crate::commands::runs::fail;
+use crate::commands::runs::{RunChoice, fail};
 
 /// How the diagnosis is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -24,15 +22,8 @@ pub enum DiagnoseFormat {
 /// Flags of `scalable diagnose`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A run directory
-    #[arg(value_name = "RUN_DIR", conflicts_with_all = ["latest", "run"])]
-    run_dir: Option<PathBuf>,
-    /// The most recent run in the runs directory (the default)
-    #[arg(long, conflicts_with = "run")]
-    latest: bool,
-    /// A run id in the runs directory, or a unique part of one
-    #[arg(long, value_name = "ID")]
-    run: Option<String>,
+    #[command(flatten)]
+    choice: RunChoice,
     /// Heuristic mode only: no language model (the only mode so far)
     #[arg(long)]
     no_ai: bool,
@@ -46,14 +37,7 @@ pub struct Args {
 pub fn run(args: &Args) -> ExitCode {
     // Heuristic mode is the only mode yet, so `--no-ai` changes nothing.
     let _ = args.no_ai;
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let root = scalable_runs::runs_root(&cwd);
-    let dir = match (&args.run_dir, &args.run) {
-        (Some(dir), _) => Ok(dir.clone()),
-        (None, Some(id)) => scalable_runs::find(&root, id).map(|d| d.path().to_path_buf()),
-        // `--latest` is the default, as for `scalable report`.
-        (None, None) => scalable_runs::latest(&root).map(|d| d.path().to_path_buf()),
-    };
+    let dir = args.choice.dir();
     let diagnosis = match dir.and_then(|d| diagnose_dir(&d)) {
         Ok(d) => d,
         Err(e) => return fail(&e),

@@ -8,7 +8,7 @@ use clap::ValueEnum;
 use scalable_runs::Report;
 
 use crate::ExitCode;
-use crate::commands::runs::fail;
+use crate::commands::runs::{RunChoice, fail};
 
 /// How the report is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -24,15 +24,8 @@ pub enum ReportFormat {
 /// Flags of `scalable report`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A run directory
-    #[arg(value_name = "RUN_DIR", conflicts_with_all = ["latest", "run"])]
-    run_dir: Option<PathBuf>,
-    /// The most recent run in the runs directory
-    #[arg(long, conflicts_with = "run")]
-    latest: bool,
-    /// A run id in the runs directory, or a unique part of one
-    #[arg(long, value_name = "ID")]
-    run: Option<String>,
+    #[command(flatten)]
+    choice: RunChoice,
     /// Output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     format: ReportFormat,
@@ -43,14 +36,7 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: &Args) -> ExitCode {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let root = scalable_runs::runs_root(&cwd);
-    let dir = match (&args.run_dir, &args.run) {
-        (Some(dir), _) => Ok(dir.clone()),
-        (None, Some(id)) => scalable_runs::find(&root, id).map(|d| d.path().to_path_buf()),
-        // `--latest` is the default: a report of the last run.
-        (None, None) => scalable_runs::latest(&root).map(|d| d.path().to_path_buf()),
-    };
+    let dir = args.choice.dir();
     let report = match dir.and_then(|d| Report::load(&d)) {
         Ok(report) => report,
         Err(e) => return fail(&e),

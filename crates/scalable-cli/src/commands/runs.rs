@@ -104,3 +104,31 @@ pub fn run(args: &Args) -> ExitCode {
     }
     ExitCode::Ok
 }
+
+/// Which run a command reads: `RUN_DIR`, `--run ID` or `--latest` (the default).
+#[derive(Debug, clap::Args)]
+pub struct RunChoice {
+    /// A run directory
+    #[arg(value_name = "RUN_DIR", conflicts_with_all = ["latest", "run"])]
+    run_dir: Option<std::path::PathBuf>,
+    /// The most recent run in the runs directory (the default)
+    #[arg(long, conflicts_with = "run")]
+    latest: bool,
+    /// A run id in the runs directory, or a unique part of one
+    #[arg(long, value_name = "ID")]
+    run: Option<String>,
+}
+
+impl RunChoice {
+    /// The chosen run's directory, looked up under this directory's runs root.
+    pub fn dir(&self) -> Result<std::path::PathBuf, scalable_runs::RunsError> {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let root = scalable_runs::runs_root(&cwd);
+        match (&self.run_dir, &self.run) {
+            (Some(dir), _) => Ok(dir.clone()),
+            (None, Some(id)) => scalable_runs::find(&root, id).map(|d| d.path().to_path_buf()),
+            // `--latest` is the default; the flag says so explicitly.
+            (None, None) => scalable_runs::latest(&root).map(|d| d.path().to_path_buf()),
+        }
+    }
+}
