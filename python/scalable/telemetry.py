@@ -65,7 +65,7 @@ def _exception_str(pickled: Any) -> str | None:
     class only the workers can import)."""
     try:
         if hasattr(pickled, "header") and hasattr(pickled, "frames"):  # Serialized
-            from distributed.protocol import deserialize
+            from distributed.protocol.serialize import deserialize
 
             exc = deserialize(pickled.header, pickled.frames)
         else:
