@@ -4,7 +4,7 @@
 #   bash fuzz/run.sh [SECONDS] [LIBFUZZER_ARGS...]
 #        (default 60 s; `make fuzz FUZZ_SECONDS=600`; e.g. `-len_control=0` to
 #        try long inputs from the start instead of growing the length limit)
-# Seeds (fuzz/seeds, or fuzz/seeds-onboard for onboard_parsers) and past
+# Seeds (fuzz/seeds, or fuzz/seeds-onboard plus the init-component fixtures for onboard_parsers) and past
 # findings (fuzz/regressions, manifest only) are copied into the working corpus
 # fuzz/corpus/TARGET (git-ignored), which persists between runs. A crash,
 # timeout or OOM leaves its input in fuzz/artifacts/TARGET/.
@@ -33,6 +33,12 @@ if [ "$target" = manifest ]; then
     extra=(-dict=fuzz/manifest.dict)
 else
     cp fuzz/seeds-onboard/* "$corpus"/
+    # The init-component fixtures are real packaging files: seed with them
+    # rather than keep copies here.
+    while IFS= read -r f; do
+        rel=${f#crates/scalable-ai/tests/fixtures/onboard/}
+        cp "$f" "$corpus/fixture-${rel//\//_}"
+    done < <(find crates/scalable-ai/tests/fixtures/onboard -type f -size -64k)
 fi
 echo "fuzz: $(date -u +%FT%TZ), ${secs}s, corpus $(ls "$corpus" | wc -l) files" >&2
 
