@@ -10,9 +10,12 @@ tasks for it could never run).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from distributed.deploy.adaptive import Adaptive
+
+from scalable.providers._launch import count
 
 
 class PinnedAdaptive(Adaptive):
@@ -61,6 +64,30 @@ class PinnedGroups:
         """Retire ``workers``, except pinned ones."""
         keep = self._names()
         await super().scale_down([w for w in workers if w not in keep])  # type: ignore[misc]
+
+    def start_groups(
+        self,
+        plan: dict[str, Any],
+        default: dict[str, Any],
+        spec_for: Callable[[dict[str, Any]], dict[str, Any]],
+    ) -> None:
+        """Pin the planned workers of every group but the fan-out ``default``
+        (``spec_for(group)`` is a worker spec of that group), then let Dask
+        scale the fan-out group within its bounds when the plan makes it adaptive."""
+        self.pin(
+            {
+                f"{g['name']}-{i}": spec_for(g)
+                for g in plan["worker_groups"]
+                if g["name"] != default["name"]
+                for i in range(count(g))
+            }
+        )
+        if default["scaling"]["mode"] == "adaptive":
+            pinned = sum(count(g) for g in plan["worker_groups"] if g is not default)
+            self.adapt(
+                minimum=default["scaling"]["minimum"] + pinned,
+                maximum=default["scaling"]["maximum"] + pinned,
+            )
 
     def _names(self) -> set[str]:
         return getattr(self, "_pinned", set())

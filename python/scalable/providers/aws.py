@@ -170,20 +170,11 @@ def launch(plan: dict[str, Any]) -> Any:
             f"group `/scalable/{plan['project']}` holds the tasks' logs",
         )
     try:
-        cluster.pin(
-            {
-                f"{g['name']}-{i}": cluster.group_spec(g["name"])
-                for g in plan["worker_groups"]
-                if g["name"] != default["name"]
-                for i in range(count(g))
-            }
+        cluster.start_groups(
+            plan,
+            default,
+            lambda g: cluster.group_spec(g["name"]),
         )
-        if default["scaling"]["mode"] == "adaptive":
-            pinned = sum(count(g) for g in plan["worker_groups"] if g is not default)
-            cluster.adapt(
-                minimum=default["scaling"]["minimum"] + pinned,
-                maximum=default["scaling"]["maximum"] + pinned,
-            )
     except Exception as e:
         cluster.close()
         fail(

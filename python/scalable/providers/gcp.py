@@ -162,23 +162,14 @@ def launch(plan: dict[str, Any]) -> Any:
         )
     cluster.scaled_group = default["name"]
     try:
-        cluster.pin(
-            {
-                f"{g['name']}-{i}": {
-                    "cls": cluster.new_spec["cls"],
-                    "options": {**cluster.new_spec["options"], **worker_options(g)},
-                }
-                for g in plan["worker_groups"]
-                if g["name"] != default["name"]
-                for i in range(count(g))
-            }
+        cluster.start_groups(
+            plan,
+            default,
+            lambda g: {
+                "cls": cluster.new_spec["cls"],
+                "options": {**cluster.new_spec["options"], **worker_options(g)},
+            },
         )
-        if default["scaling"]["mode"] == "adaptive":
-            pinned = sum(count(g) for g in plan["worker_groups"] if g is not default)
-            cluster.adapt(
-                minimum=default["scaling"]["minimum"] + pinned,
-                maximum=default["scaling"]["maximum"] + pinned,
-            )
     except Exception as e:
         cluster.close()
         fail(
