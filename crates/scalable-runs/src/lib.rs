@@ -14,6 +14,7 @@ pub mod history;
 pub mod layout;
 pub mod read;
 mod recorder;
+pub mod records;
 pub mod redact;
 pub mod report;
 pub mod schema;
