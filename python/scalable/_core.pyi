@@ -1,7 +1,7 @@
 """Type stubs for the private native module (kept in step with crates/scalable-py)."""
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, final
 
 __all__ = [
@@ -253,9 +253,13 @@ class Manifest:
     """A parsed manifest file."""
 
     @staticmethod
-    def load(path: str | os.PathLike[str]) -> Manifest: ...
+    def load(
+        path: str | os.PathLike[str], overlays: Sequence[str | os.PathLike[str]] = ...
+    ) -> Manifest: ...
     @property
     def file(self) -> str: ...
+    @property
+    def overlay_files(self) -> list[str]: ...
     @property
     def target_names(self) -> list[str]: ...
     def validate(self, target: str | None = None) -> ValidationReport: ...

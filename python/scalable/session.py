@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -43,19 +44,33 @@ class ScalableSession:
 
     @classmethod
     def from_yaml(
-        cls, path: str | os.PathLike[str] | None = None, target: str | None = None
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        target: str | None = None,
+        overlay: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
     ) -> ScalableSession:
         """Load a manifest and choose its target.
 
         ``path`` defaults to ``$SCALABLE_MANIFEST``, else ``./scalable.yaml``.
+        ``overlay`` names overlay files (partial manifests, such as the one
+        ``scalable diagnose --write-overlay`` writes) merged onto the manifest
+        before the target's own overlay. Under ``scalable run --overlay FILE``
+        it defaults to that command's files (``$SCALABLE_OVERLAY``) when
+        ``path`` is the manifest that command ran.
 
         Raises :class:`scalable.ManifestError` (with ``code``, ``path``,
-        ``line``, ``column``, ``message`` and ``hint``) when the file cannot be
+        ``line``, ``column``, ``message`` and ``hint``) when a file cannot be
         read or parsed, or when the target cannot be chosen.
         """
         if path is None:
             path = os.environ.get("SCALABLE_MANIFEST") or "scalable.yaml"
-        manifest = Manifest.load(Path(path))
+        if overlay is None:
+            overlays = _run_overlays(Path(path))
+        elif isinstance(overlay, (str, os.PathLike)):
+            overlays = [Path(overlay)]
+        else:
+            overlays = [Path(o) for o in overlay]
+        manifest = Manifest.load(Path(path), overlays)
         chosen = manifest.select_target(target, os.environ.get("SCALABLE_TARGET"))
         return cls(manifest, chosen)
 
@@ -289,3 +304,17 @@ class ScalableSession:
 
     def __repr__(self) -> str:
         return f"ScalableSession({str(self.manifest_path)!r}, target={self._target!r})"
+
+
+def _run_overlays(path: Path) -> list[Path]:
+    """The overlay files ``scalable run --overlay`` passed on, when ``path``
+    is the manifest it ran."""
+    joined = os.environ.get("SCALABLE_OVERLAY")
+    ran = os.environ.get("SCALABLE_MANIFEST")
+    if not joined or not ran:
+        return []
+    try:
+        same = path.samefile(ran)
+    except OSError:
+        return []
+    return [Path(p) for p in joined.split(os.pathsep) if p] if same else []

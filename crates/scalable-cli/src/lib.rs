@@ -79,6 +79,16 @@ impl ManifestArg {
     }
 }
 
+/// `--overlay FILE`: partial manifests applied on top of the manifest, in order.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct OverlayArg {
+    /// Overlay file deep-merged onto the manifest before the target's own
+    /// overlay (repeatable; later files win). `scalable diagnose
+    /// --write-overlay` writes one
+    #[arg(long = "overlay", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
 /// What this project's earlier runs on `target` (under `$SCALABLE_RUNS_DIR` or
 /// `./.scalable/runs`) say about task durations, for planning.
 pub fn run_history(

@@ -23,9 +23,13 @@ pub struct Document {
     pub dir: PathBuf,
     /// The file's text, for source excerpts.
     pub source: String,
-    root: Node,
-    env: Env,
-    parse_diagnostics: Vec<Diagnostic>,
+    pub(crate) root: Node,
+    pub(crate) env: Env,
+    pub(crate) parse_diagnostics: Vec<Diagnostic>,
+    /// Overlay files merged onto `root` (see `with_overlay_file`).
+    pub(crate) overlay_files: Vec<String>,
+    /// Their texts, for the secret-value scan.
+    pub(crate) overlay_sources: Vec<String>,
 }
 
 /// The outcome of validating a document.
@@ -110,6 +114,8 @@ pub fn load_str(
         root,
         env,
         parse_diagnostics: sink.finish(file),
+        overlay_files: Vec::new(),
+        overlay_sources: Vec::new(),
     })
 }
 
@@ -181,9 +187,9 @@ impl Document {
 
     /// Values of the secret-named variables this file refers to as `${NAME}`.
     fn secret_values(&self) -> Vec<String> {
-        self.source
-            .split("${")
-            .skip(1)
+        std::iter::once(&self.source)
+            .chain(&self.overlay_sources)
+            .flat_map(|source| source.split("${").skip(1))
             .filter_map(|rest| rest.split(['}', ':']).next())
             .filter(|name| is_secret_name(name))
             .filter_map(|name| self.env.get(name))

@@ -137,12 +137,39 @@ impl Manifest {
 
 #[pymethods]
 impl Manifest {
-    /// Reads and parses `path`; raises `ManifestError` when it cannot.
+    /// Reads and parses `path`, then deep-merges each overlay file in
+    /// `overlays` onto it (later files win; a target's own overlay still
+    /// applies last); raises `ManifestError` when a file cannot be read or an
+    /// overlay file is not a valid overlay (its first error).
     #[staticmethod]
-    fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Manifest> {
-        scalable_manifest::load(&path)
-            .map(|doc| Manifest { doc })
-            .map_err(|d| manifest_error(py, &d))
+    #[pyo3(signature = (path, overlays=Vec::new()))]
+    fn load(
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        overlays: Vec<std::path::PathBuf>,
+    ) -> PyResult<Manifest> {
+        let mut doc = scalable_manifest::load(&path).map_err(|d| manifest_error(py, &d))?;
+        for file in &overlays {
+            doc = doc.with_overlay_file(file).map_err(|e| match e {
+                scalable_manifest::OverlayFileError::Load(d) => manifest_error(py, &d),
+                scalable_manifest::OverlayFileError::Invalid { report, .. } => {
+                    match report.errors().next() {
+                        Some(d) => manifest_error(py, d),
+                        None => pyo3::exceptions::PyValueError::new_err(format!(
+                            "`{}` is not a valid overlay file",
+                            file.display()
+                        )),
+                    }
+                }
+            })?;
+        }
+        Ok(Manifest { doc })
+    }
+
+    /// The overlay files applied when loading, in order.
+    #[getter]
+    fn overlay_files(&self) -> Vec<String> {
+        self.doc.overlay_files().to_vec()
     }
 
     /// The file as named when loading.

@@ -7,14 +7,16 @@ use std::path::PathBuf;
 use scalable_manifest::{LOCK_FILE, Lock, render as manifest_render};
 use scalable_plan::{Failure, Machine, Objective, Plan, Policy, Request, plan_document};
 
-use crate::commands::load;
-use crate::{ExitCode, Format, ManifestArg};
+use crate::commands::load_with;
+use crate::{ExitCode, Format, ManifestArg, OverlayArg};
 
 /// Flags shared by `plan` and `run --dry-run`.
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
     #[command(flatten)]
     manifest: ManifestArg,
+    #[command(flatten)]
+    overlays: OverlayArg,
     /// Target to plan for [default: $SCALABLE_TARGET, the only target, or `local`]
     #[arg(long, short = 't')]
     target: Option<String>,
@@ -58,6 +60,11 @@ impl PlanArgs {
         self.manifest.path()
     }
 
+    /// The `--overlay` files, as given.
+    pub fn overlay_files(&self) -> &[PathBuf] {
+        &self.overlays.files
+    }
+
     /// `--scenarios`, if given.
     pub fn scenarios(&self) -> Option<u32> {
         self.scenarios
@@ -91,7 +98,7 @@ pub fn run(args: &PlanArgs) -> ExitCode {
 /// Loads, validates and plans; prints why when it cannot.
 pub fn make(args: &PlanArgs) -> Result<Plan, ExitCode> {
     let path = args.manifest.path();
-    let doc = load(&path)?;
+    let doc = load_with(&path, &args.overlays)?;
     let target = match doc.select_target(
         args.target.as_deref(),
         std::env::var("SCALABLE_TARGET").ok().as_deref(),

@@ -135,6 +135,20 @@ fn spawn(
     if let Some(n) = args.scenarios() {
         cmd.env("SCALABLE_SCENARIOS", n.to_string());
     }
+    // The session applies the same overlay files to the manifest it loads.
+    let overlays = args
+        .overlay_files()
+        .iter()
+        .map(|f| std::path::absolute(f).unwrap_or_else(|_| f.clone()));
+    match std::env::join_paths(overlays) {
+        Ok(joined) if !args.overlay_files().is_empty() => {
+            cmd.env("SCALABLE_OVERLAY", joined);
+        }
+        Ok(_) => {
+            cmd.env_remove("SCALABLE_OVERLAY");
+        }
+        Err(e) => return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, e)),
+    }
     cmd.spawn()
 }
 

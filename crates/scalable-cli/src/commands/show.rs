@@ -2,14 +2,16 @@
 
 use scalable_manifest::render;
 
-use crate::commands::load;
-use crate::{ExitCode, ManifestArg};
+use crate::commands::load_with;
+use crate::{ExitCode, ManifestArg, OverlayArg};
 
 /// Flags of `scalable show`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
     manifest: ManifestArg,
+    #[command(flatten)]
+    overlays: OverlayArg,
     /// Resolve for this target (its overlay applied); default: the whole manifest
     #[arg(long, short = 't')]
     target: Option<String>,
@@ -18,7 +20,7 @@ pub struct Args {
 /// Runs the command.
 pub fn run(args: &Args) -> ExitCode {
     let path = args.manifest.path();
-    let doc = match load(&path) {
+    let doc = match load_with(&path, &args.overlays) {
         Ok(doc) => doc,
         Err(code) => return code,
     };

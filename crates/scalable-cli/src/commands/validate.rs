@@ -4,14 +4,16 @@ use scalable_manifest::{
     Code, Diagnostic, Document, LOCK_FILE, Lock, Report, digest, render, yaml::Pos,
 };
 
-use crate::commands::fatal_code;
-use crate::{ExitCode, Format, ManifestArg};
+use crate::commands::{fatal_code, with_overlays};
+use crate::{ExitCode, Format, ManifestArg, OverlayArg};
 
 /// Flags of `scalable validate`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
     manifest: ManifestArg,
+    #[command(flatten)]
+    overlays: OverlayArg,
     /// Validate the manifest as this target resolves it (its overlay applied)
     #[arg(long, short = 't')]
     target: Option<String>,
@@ -30,13 +32,23 @@ pub struct Args {
 pub fn run(args: &Args) -> ExitCode {
     let path = args.manifest.path();
     let mut report = match scalable_manifest::load(&path) {
-        Ok(doc) => {
-            let mut report = doc.validate(args.target.as_deref());
-            if args.locked {
-                check_lock(&doc, &path, &mut report);
+        Ok(doc) => match with_overlays(doc, &args.overlays) {
+            Ok(doc) => {
+                let mut report = doc.validate(args.target.as_deref());
+                if args.locked {
+                    check_lock(&doc, &path, &mut report);
+                }
+                report
             }
-            report
-        }
+            Err(failed) => {
+                let (report, overlay_source, code) = *failed;
+                match args.format {
+                    Format::Text => print!("{}", render::text(&report, &overlay_source)),
+                    Format::Json => print!("{}", render::json(&report)),
+                }
+                return code;
+            }
+        },
         // Nothing was read: a usage error (exit 2), reported on stderr for
         // people, and as the usual report on stdout for tools.
         Err(d) if d.code == Code::Io => {

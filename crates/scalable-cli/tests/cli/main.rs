@@ -409,6 +409,7 @@ mod diagnose;
 mod explain;
 mod init_component;
 mod lock;
+mod overlay_file;
 mod runs;
 mod secrets;
 mod show;

@@ -188,8 +188,21 @@ fn overlays(
     node: &Node,
 ) -> Option<BTreeMap<String, serde_json::Map<String, serde_json::Value>>> {
     let was = std::mem::replace(&mut cx.partial, true);
-    let out = named_each(cx, node, "overlays", |cx, _, v, path| {
-        let m = overlay_keys(cx, v, path, None)?;
+    let out = named_each(cx, node, "overlays", |cx, _, v, path| overlay(cx, v, path));
+    cx.partial = was;
+    out
+}
+
+/// Checks one overlay body (a partial manifest) at `path` (`""` for an
+/// overlay file); its JSON form when it is a mapping of allowed keys.
+pub(crate) fn overlay(
+    cx: &mut Ctx<'_>,
+    v: &Node,
+    path: &str,
+) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let was = std::mem::replace(&mut cx.partial, true);
+    let m = overlay_keys(cx, v, path, None);
+    if let Some(m) = &m {
         if let Some(n) = m.get("project") {
             project(cx, n, &m.path("project"), m.key_pos("project"));
         }
@@ -205,10 +218,10 @@ fn overlays(
                 });
             }
         }
-        v.to_json().as_object().cloned()
-    });
+    }
     cx.partial = was;
-    out
+    m?;
+    v.to_json().as_object().cloned()
 }
 
 /// Reports what resolving a target drops from overlay `node`, where it is

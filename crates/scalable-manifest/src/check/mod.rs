@@ -7,6 +7,6 @@ mod reader;
 mod target;
 
 pub use manifest::{OVERLAY_KEYS, TOP_KEYS};
-pub(crate) use manifest::{manifest, overlay_keys, unknown_name};
+pub(crate) use manifest::{manifest, overlay, overlay_keys, unknown_name};
 pub(crate) use reader::Ctx;
 pub use target::PROVIDER_KEYS;
