@@ -12,7 +12,9 @@ import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from dask.utils import key_split
 from distributed import Client, Future
+from distributed.client import futures_of
 
 from scalable.telemetry import Telemetry
 
@@ -76,6 +78,56 @@ class ScalableClient(Client):
             self._submitted(future.key, func, tag, args, kwargs)
         return futures
 
+    async def _gather(
+        self,
+        futures: Any,
+        errors: str = "raise",
+        direct: Any = None,
+        local_worker: Any = None,
+    ) -> Any:
+        # A result the worker cannot pickle fails here, on the way to the
+        # client, after its task "finished": record it as the task's failure,
+        # or the run record would call the task a success.
+        try:
+            return await super()._gather(
+                futures, errors=errors, direct=direct, local_worker=local_worker
+            )
+        except Exception as e:
+            if self._telemetry is not None and _is_serialization(e):
+                await self._record_unpicklable(futures_of(futures), e)
+            raise
+
+    async def _record_unpicklable(self, futures: list[Future[Any]], error: Exception) -> None:
+        """Find which results cannot be pickled (asked where they are, so
+        nothing is transferred) and record each as a failed task."""
+        keys = [f.key for f in futures if f.status == "finished"]
+        found: dict[str, str] = {}
+        try:
+            replies = await self._run(_unpicklable_results, keys, on_error="return")
+            for reply in replies.values():
+                if isinstance(reply, dict):
+                    found.update(reply)
+        except Exception:
+            pass
+        if not found and len(keys) == 1:
+            found[str(keys[0])] = f"{type(error).__name__}: {error}"
+        assert self._telemetry is not None
+        for key, message in found.items():
+            kind, _, text = message.partition(": ")
+            event = {
+                "event": "failed",
+                "key": key,
+                "task": key_split(key),
+                "exception": {
+                    "type": kind,
+                    "message": f"{text} (the task's result could not be sent to the client)",
+                    "traceback": "",
+                },
+                "evidence": "gather",
+            }
+            self._telemetry.record_soon("tasks", event)
+            self._telemetry.record_soon("failures", dict(event))
+
     def _submitted(
         self,
         key: Any,
@@ -138,6 +190,30 @@ _DASK_KWARGS = {
     "pure",
     "batch_size",
 }
+
+
+def _is_serialization(error: Exception) -> bool:
+    text = str(error).lower()
+    return isinstance(error, (TypeError, AttributeError)) and (
+        "serializ" in text or "pickl" in text
+    )
+
+
+def _unpicklable_results(keys: list[Any], dask_worker: Any = None) -> dict[str, str]:
+    """Runs on each worker: the results among ``keys`` it holds that do not
+    pickle, with why."""
+    from distributed.protocol.pickle import dumps
+
+    out: dict[str, str] = {}
+    data = getattr(dask_worker, "data", {})
+    for key in keys:
+        if key not in data:
+            continue
+        try:
+            dumps(data[key])
+        except Exception as e:
+            out[str(key)] = f"{type(e).__name__}: {e}"
+    return out
 
 
 def _call_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -141,10 +141,27 @@ class EventsPlugin(SchedulerPlugin):
                 broker.truncate(TOPIC)
 
     def log_event(self, topic: str, msg: Any) -> None:
-        """A client's flush marker: send what is queued, then the marker."""
+        """A client's flush marker: send what is queued, then the marker. A
+        nanny restarting its worker over the memory limit: the evidence."""
         if topic == TOPIC and isinstance(msg, dict) and msg.get("stream") == "barrier-request":
             self._send_batch()
             self.scheduler.log_event(TOPIC, {"stream": "barrier", "id": msg.get("id")})
+        elif topic == "worker-restart-memory" and isinstance(msg, dict):
+            facts = self._worker_facts(msg.get("worker"))
+            rss = int(msg.get("rss") or 0)
+            limit = int(facts.get("memory_limit") or 0)
+            self._publish(
+                {
+                    "stream": "failures",
+                    "event": "memory-limit",
+                    "evidence": "nanny",
+                    **facts,
+                    "worker_memory": rss,
+                    "pid": msg.get("pid"),
+                    "reason": f"the nanny restarted the worker at {rss / 2**20:.0f} MiB"
+                    + (f" of its {limit / 2**20:.0f} MiB limit" if limit else ""),
+                }
+            )
 
     def _worker_facts(self, address: str | None) -> dict[str, Any]:
         ws = self.scheduler.workers.get(address) if address else None

@@ -152,6 +152,10 @@ pub fn task_records(events: &[TaskEvent]) -> Vec<TaskRecord> {
                 r.ended = None;
                 r.outcome = Outcome::Running;
             }
+            // A result that could not be delivered fails its task on the
+            // client, and the scheduler's `finished` for that attempt may be
+            // written after it: only a new attempt (`started`) undoes a failure.
+            TaskEventKind::Finished if r.outcome == Outcome::Failed => {}
             TaskEventKind::Finished | TaskEventKind::Failed => {
                 if let Some(start) = e.start {
                     r.started = Some(start);

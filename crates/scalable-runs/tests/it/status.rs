@@ -63,6 +63,26 @@ fn a_task_retried_to_success_leaves_the_run_succeeded() {
 }
 
 #[test]
+fn an_undeliverable_result_stays_failed_when_its_finished_event_comes_later() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rec = synthetic::create(tmp.path());
+    task(&rec, "started", "k1", json!({"worker": "w0"}));
+    // The client could not unpickle the result; the scheduler's batch with
+    // `finished` reached the record after that.
+    task(
+        &rec,
+        "failed",
+        "k1",
+        json!({"evidence": "gather", "exception": {"type": "TypeError", "message": "cannot pickle '_thread.RLock' object"}}),
+    );
+    task(&rec, "finished", "k1", json!({"worker": "w0"}));
+    assert_eq!(rec.close(None, Some(0)).unwrap(), RunStatus::Failed);
+    let record = record_json(rec.dir().path());
+    assert_eq!(record["tasks"]["failed"], 1);
+    assert_eq!(record["tasks"]["succeeded"], 0);
+}
+
+#[test]
 fn a_failed_task_fails_the_run_even_when_the_script_exits_0() {
     let tmp = tempfile::tempdir().unwrap();
     let rec = synthetic::create(tmp.path());
