@@ -1,6 +1,10 @@
-"""scalable.ai.diagnose_run and `scalable diagnose` on a real failed run: a
-local Dask cluster runs a small ensemble whose fine-resolution scenarios raise
-MemoryError and some of whose scenarios lack their constraints file."""
+"""scalable.ai.diagnose_run and `scalable diagnose` on a real failed run.
+
+The example Demeter model runs 13 scenarios on a local Dask cluster
+(tests/fixtures/diagnose): the four at 0.2° outgrow their 768M workers and are
+killed by the nanny, three lack their constraints file, and two return a log
+handler, which cannot be pickled. Then the overlay `diagnose --write-overlay`
+proposes is applied to a rerun, which runs only what failed."""
 
 from __future__ import annotations
 
@@ -8,9 +12,12 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,117 +25,88 @@ from scalable import RunError
 from scalable.ai import DiagnoseResult, diagnose_run
 
 BIN = Path(sys.executable).parent
-
-MANIFEST = """\
-version: 1
-project: {name: diagtest}
-targets:
-  local: {provider: local, max_workers: 2, threads_per_worker: 1}
-  local-big: {provider: local, max_workers: 2, threads_per_worker: 1, overlay: big-memory}
-components:
-  model: {cpus: 1, memory: 512M}
-tasks:
-  run_scenario: {component: model}
-overlays:
-  big-memory:
-    components:
-      model: {memory: 2G}
-"""
-
-# Resolutions by scenario (the workflow below holds the same list); s5 and s8
-# have no constraints file.
-RESOLUTIONS = [0.05, 0.1, 0.05, 0.25, 0.5, 0.25, 0.5, 1.0, 0.25, 0.5]
-MISSING = {5, 8}
-
-WORKFLOW = """\
-import os
-from scalable import ScalableSession
-
-RESOLUTIONS = [0.05, 0.1, 0.05, 0.25, 0.5, 0.25, 0.5, 1.0, 0.25, 0.5]
-
-def run_scenario(scenario: str, spatial_resolution: float, data_dir: str) -> str:
-    if spatial_resolution <= 0.1:
-        cells = int(3600 / spatial_resolution) ** 2
-        raise MemoryError(f"Unable to allocate {cells * 8 / 2**30:.1f} GiB for the density grid")
-    path = os.path.join(data_dir, scenario, "constraints", "soil_quality.csv")
-    with open(path) as f:
-        return f.read()
-
-def main() -> int:
-    session = ScalableSession.from_yaml()
-    client = session.start()
-    data = os.path.abspath("data")
-    futures = [
-        client.submit(run_scenario, f"s{i}", r, data, tag="model")
-        for i, r in enumerate(RESOLUTIONS)
-    ]
-    for f in futures:
-        try:
-            f.result()
-        except (MemoryError, FileNotFoundError) as e:
-            print("caught", type(e).__name__)
-    session.close()
-    return 0
-
-if __name__ == "__main__":
-    raise SystemExit(main())
-"""
+FIXTURE = Path(__file__).parent / "fixtures" / "diagnose"
+GENERATE = Path(__file__).parents[1] / "examples/models/demeter/scripts/generate_data.py"
 
 
-@pytest.fixture(scope="module")
-def failed_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The record of one real run of the ensemble (shared by the tests)."""
-    project = tmp_path_factory.mktemp("diag")
-    (project / "scalable.yaml").write_text(MANIFEST)
-    (project / "workflow.py").write_text(WORKFLOW)
-    for i in range(len(RESOLUTIONS)):
-        if i not in MISSING:
-            constraints = project / "data" / f"s{i}" / "constraints"
-            constraints.mkdir(parents=True)
-            (constraints / "soil_quality.csv").write_text("cell,quality\n1,0.5\n")
+def scalable(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"SCALABLE_RUN_DIR", "SCALABLE_RUNS_DIR", "SCALABLE_TARGET"}
+        if k not in {"SCALABLE_RUN_DIR", "SCALABLE_RUNS_DIR", "SCALABLE_TARGET", "SCALABLE_MANIFEST"}
     }
-    out = subprocess.run(
-        [str(BIN / "scalable"), "run", "scalable.yaml", "--workflow", "workflow.py"],
+    # A task whose worker dies twice is given up on (Dask's default is four
+    # deaths), so the out-of-memory scenarios do not take minutes.
+    env["DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES"] = "1"
+    return subprocess.run(
+        [str(BIN / "scalable"), *args],
         cwd=project,
         env=env,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=600,
     )
+
+
+def runs(project: Path) -> list[Path]:
+    return sorted((project / ".scalable" / "runs").iterdir())
+
+
+def events(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = tmp_path_factory.mktemp("diag")
+    for name in ("scalable.yaml", "workflow.py"):
+        shutil.copy(FIXTURE / name, project / name)
+    subprocess.run(
+        [sys.executable, str(GENERATE), str(project / "demeter_data")],
+        check=True,
+        capture_output=True,
+    )
+    return project
+
+
+@pytest.fixture(scope="module")
+def failed_run(project: Path) -> Path:
+    """The record of one real run of the ensemble (shared by the tests)."""
+    out = scalable(project, "run", "scalable.yaml", "--workflow", "workflow.py")
     assert out.returncode == 0, out.stderr
-    assert f"RESOLUTIONS = {RESOLUTIONS}" in WORKFLOW
-    [run] = sorted((project / ".scalable" / "runs").iterdir())
+    [run] = runs(project)
     assert json.loads((run / "run.json").read_text())["status"] == "failed"
     return run
 
 
-def test_ranks_the_classes_with_their_counts_and_threshold(failed_run: Path) -> None:
+def test_ranks_the_three_classes_with_their_counts_and_threshold(failed_run: Path) -> None:
     result = diagnose_run(run_dir=failed_run, no_ai=True)
     assert isinstance(result, DiagnoseResult)
     assert result.mode == "heuristic"
     assert result.status == "failed"
-    assert result.failures == 5
+    assert result.failures == 9
     found = [(f.severity, f.category, f.count) for f in result.findings]
-    assert found == [("primary", "oom", 3), ("secondary", "mount_missing", 2)]
-    oom, missing = result.findings
-    assert oom.rule == "spatial_resolution <= 0.1"
-    assert "none of the 5 successful run_scenario tasks" in oom.pattern
-    assert "MemoryError" in oom.evidence
-    assert oom.suggestion.startswith("Apply the `big-memory` overlay (`model.memory: 2G`)")
-    assert "target `local-big` applies it" in oom.suggestion
-    # The record keeps str(exception), so the missing file is named.
-    assert missing.pattern.startswith("`FileNotFoundError: ")
-    assert "No such file or directory: " in missing.pattern
-    assert "/constraints/" in missing.pattern
-    assert "`mounts:` block of the `model` component" in missing.suggestion
-    assert result.summary.startswith("Memory exhaustion (3 of 5 failures): ")
-    assert result.recommendations == [oom.suggestion, missing.suggestion]
+    assert found == [
+        ("primary", "oom", 4),
+        ("secondary", "mount_missing", 3),
+        ("tertiary", "serialization", 2),
+    ]
+    oom, missing, pickling = result.findings
+    assert oom.rule == "spatial_resolution <= 0.2"
+    assert "none of the 4 successful run_demeter_scenario tasks" in oom.pattern
+    assert "nanny" in oom.evidence or "memory limit" in oom.evidence
+    assert oom.suggestion.startswith("Apply the `big-memory` overlay (`demeter.memory: 2G`)")
+    assert oom.overlay == {"components": {"demeter": {"memory": "2G"}}}
+    assert "constraints/soil_quality.csv" in missing.pattern
+    assert missing.overlay is None
+    # The argument that made them keep their log handler separates them.
+    assert pickling.pattern.startswith("Both failures have `keep_log == true`; none of the 4")
+    assert "cannot pickle '_thread.RLock' object" in pickling.evidence
+    assert pickling.suggestion.startswith("In `run_demeter_scenario`, return only the output")
+    assert result.overlay == oom.overlay
+    assert result.summary.startswith("Memory exhaustion (4 of 9 failures): ")
     assert result.text.startswith("═" * 59 + f"\nDiagnosis: {failed_run.name}\n")
-    assert "Status: failed (5 task failures across 10 run_scenario tasks)" in result.text
+    assert "Status: failed (9 task failures across 13 run_demeter_scenario tasks)" in result.text
     assert json.loads(result.to_json())["findings"][0]["category"] == "oom"
 
 
@@ -172,6 +150,38 @@ def test_the_tutorial_snippet(failed_run: Path) -> None:
             print(f"    Pattern: {finding.pattern}")
             print(f"    Suggestion: {finding.suggestion}")
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("Root cause: Memory exhaustion (3 of 5 failures): Tasks with")
+    assert lines[0].startswith("Root cause: Memory exhaustion (4 of 9 failures): Tasks with")
     assert lines[1] == "  [primary] oom"
     assert lines[4] == "  [secondary] mount_missing"
+    assert lines[7] == "  [tertiary] serialization"
+
+
+def test_the_written_overlay_reruns_only_the_failed_tasks(project: Path, failed_run: Path) -> None:
+    """Runs last: it adds the rerun to the project's runs."""
+    out = scalable(project, "diagnose", "--latest", "--write-overlay", "fix.yaml")
+    assert out.returncode == 0, out.stderr
+    assert "apply it with: scalable run scalable.yaml --workflow workflow.py --overlay fix.yaml" in (
+        out.stderr
+    )
+    assert "memory: 2G" in (project / "fix.yaml").read_text()
+    assert scalable(project, "validate", "scalable.yaml", "--overlay", "fix.yaml").returncode == 0
+
+    out = scalable(
+        project, "run", "scalable.yaml", "--workflow", "workflow.py", "--overlay", "fix.yaml"
+    )
+    assert out.returncode == 0, out.stderr
+    first, rerun = runs(project)
+    assert first == failed_run
+    # The four successes come from the cache; the nine failures ran again.
+    cache = Counter(e["event"] for e in events(rerun / "cache.jsonl"))
+    assert cache["hit"] == 4, cache
+    assert cache["miss"] == 9, cache
+    # The fine scenarios now fit; the files and the handler are still wrong.
+    after = diagnose_run(run_dir=rerun)
+    assert [(f.category, f.count) for f in after.findings] == [
+        ("mount_missing", 3),
+        ("serialization", 2),
+    ]
+    plan = json.loads((rerun / "plan.json").read_text())
+    [demeter] = [g for g in plan["worker_groups"] if g["name"] == "demeter"]
+    assert demeter["memory"] == "2G"

@@ -167,6 +167,15 @@ fn walltime_from_the_provider_and_from_elapsed_time() {
         ),
         "{}",
         d.findings[0].suggestion
+    ); // The same change as an overlay for the Slurm target the run planned for.
+    assert_eq!(
+        d.overlay,
+        Some(json!({"targets": {"hpc": {"walltime": "02:00:00"}}}))
+    );
+    let file = scalable_ai::diagnose::overlay::file_text(&d, "scalable.yaml").unwrap();
+    assert!(
+        file.ends_with("targets:\n  hpc:\n    walltime: \"02:00:00\"\n"),
+        "{file}"
     );
 }
 
@@ -206,6 +215,11 @@ fn memory_evidence_without_a_memory_error() {
         "{}",
         d.findings[0].suggestion
     );
+    assert_eq!(
+        d.findings[0].overlay,
+        Some(json!({"components": {"model": {"memory": "8G"}}}))
+    );
+    assert_eq!(d.overlay, d.findings[0].overlay);
 }
 
 #[test]
@@ -220,6 +234,12 @@ fn killed_worker_without_evidence_is_unknown_and_patterns_say_so() {
     );
     let d = diagnose_dir(&path).unwrap();
     assert_eq!(categories(&path), [(Category::Unknown, 2)]);
+    // Reading the logs is no manifest change: nothing to write.
+    assert_eq!(d.overlay, None);
+    assert_eq!(
+        scalable_ai::diagnose::overlay::file_text(&d, "scalable.yaml"),
+        None
+    );
     // Tasks 4 and 5 ran on w0 and w1, like the successes, and their `size`
     // is the largest: the threshold separates them.
     assert_eq!(
@@ -281,7 +301,7 @@ fn docs_list_every_rule() {
 /// bound (300 ms for the whole command) is for a release build; a debug
 /// build is checked against a looser one so this test stays meaningful in CI.
 #[test]
-fn ten_thousand_tasks_diagnose_quickly() {
+fn ten_thousand_tasks_with_two_thousand_failures() {
     let failures: Vec<Value> = (0..2000)
         .map(|i| match i % 4 {
             0 => exc("MemoryError", "Unable to allocate 2.1 GiB"),
@@ -294,14 +314,20 @@ fn ten_thousand_tasks_diagnose_quickly() {
         })
         .collect();
     let (_d, path) = record(8000, &failures, &[]);
-    let start = std::time::Instant::now();
+    // Its speed is measured by bench/diagnose.sh (docs/performance.md).
     let d = diagnose_dir(&path).unwrap();
-    let elapsed = start.elapsed();
     assert_eq!(d.failures, 2000);
     assert_eq!(d.tasks, 10_000);
-    let bound = if cfg!(debug_assertions) { 5.0 } else { 0.3 };
-    assert!(elapsed.as_secs_f64() < bound, "took {elapsed:?}");
-    eprintln!("diagnosed 10,000 tasks in {elapsed:?}");
+    let found: Vec<(Category, u64)> = d.findings.iter().map(|f| (f.category, f.count)).collect();
+    assert_eq!(
+        found,
+        [
+            (Category::Oom, 500),
+            (Category::MountMissing, 500),
+            (Category::ModelRuntime, 500),
+            (Category::Unknown, 500)
+        ]
+    );
 }
 
 /// A failure on `worker` at `start` with a `size` that does not separate.
@@ -358,6 +384,30 @@ fn worker_and_time_window_patterns() {
     let d = diagnose_dir(&path).unwrap();
     assert!(
         d.findings[0].separator.is_none(),
+        "{:?}",
+        d.findings[0].separator
+    );
+    assert!(
+        d.findings[0].pattern.contains("nothing the record holds"),
+        "{}",
+        d.findings[0].pattern
+    );
+}
+
+#[test]
+fn failures_on_arrival_are_no_time_window() {
+    // Three tasks that fail 0.2 s after starting, together, between successes:
+    // submitted together, not caught by an outage.
+    let arrival = |_| {
+        json!({"start": T0 + 300.0, "stop": T0 + 300.2, "time": T0 + 300.2, "args": {"size": 2},
+               "exception": {"type": "FileNotFoundError", "message": "[Errno 2] No such file or directory: 'in/x.csv'"}})
+    };
+    let failures: Vec<Value> = (0..3).map(arrival).collect();
+    let (_d, path) = record(6, &failures, &[]);
+    let d = diagnose_dir(&path).unwrap();
+    assert_eq!(categories(&path), [(Category::MountMissing, 3)]);
+    assert_eq!(
+        d.findings[0].separator, None,
         "{:?}",
         d.findings[0].separator
     );

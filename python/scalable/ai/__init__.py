@@ -111,6 +111,7 @@ def _diagnosis(document: str) -> DiagnoseResult:
             suggestion=f["suggestion"],
             rule=(f.get("separator") or {}).get("rule"),
             tasks=list(f["tasks"]),
+            overlay=f.get("overlay"),
         )
         for f in doc["findings"]
     ]
@@ -126,6 +127,7 @@ def _diagnosis(document: str) -> DiagnoseResult:
         mode=doc["mode"],
         provenance=doc["provenance"],
         document=document,
+        overlay=doc.get("overlay"),
     )
 
 

@@ -71,7 +71,8 @@ class Finding:
     successful tasks do not; ``evidence`` what the class rests on;
     ``suggestion`` the recommended change; ``rule`` the separating rule
     (``"spatial_resolution <= 0.1"``) when one was found; ``tasks`` the keys
-    of the failed tasks.
+    of the failed tasks; ``overlay`` the manifest change that fixes the class
+    (a partial manifest), when one does.
     """
 
     severity: str
@@ -83,6 +84,7 @@ class Finding:
     suggestion: str
     rule: str | None
     tasks: list[str]
+    overlay: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,9 @@ class DiagnoseResult:
     nothing to diagnose); ``status`` the run's status; ``findings`` the root
     causes, most failures first; ``recommendations`` one concrete change per
     finding; ``text`` what ``scalable diagnose`` prints; ``mode`` is
-    ``"heuristic"``; ``provenance`` says what produced it from which record.
+    ``"heuristic"``; ``provenance`` says what produced it from which record;
+    ``overlay`` every finding's manifest change merged (what ``scalable
+    diagnose --write-overlay`` writes), or None.
     """
 
     run_id: str
@@ -107,6 +111,7 @@ class DiagnoseResult:
     mode: str
     provenance: str
     document: str = field(repr=False, compare=False)
+    overlay: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         """The diagnosis as JSON (what ``scalable diagnose --format json`` prints)."""

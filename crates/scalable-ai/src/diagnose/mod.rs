@@ -13,6 +13,7 @@
 //! the same diagnosis, byte for byte.
 
 mod facts;
+pub mod overlay;
 pub mod pattern;
 pub mod recommend;
 pub mod render;
@@ -93,6 +94,10 @@ pub struct Finding {
     pub rules: BTreeMap<String, u64>,
     /// Keys of the failed tasks (in record order).
     pub tasks: Vec<String>,
+    /// The manifest change that fixes this class, as an overlay (a partial
+    /// manifest), when one does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlay: Option<serde_json::Value>,
 }
 
 /// A run diagnosed.
@@ -114,6 +119,9 @@ pub struct Diagnosis {
     pub findings: Vec<Finding>,
     /// One recommendation per finding, in finding order (duplicates dropped).
     pub recommendations: Vec<String>,
+    /// Every finding's overlay merged: what `--write-overlay` writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlay: Option<serde_json::Value>,
     /// What limits this diagnosis (a damaged record, a manifest that did not read).
     pub notes: Vec<String>,
     /// `heuristic`.
@@ -211,6 +219,7 @@ pub fn diagnose(run: &Run) -> Diagnosis {
         );
         let suggestion =
             recommend::suggest(category, &tasks, &verdicts, separator.as_ref(), &context);
+        let overlay = overlay::for_class(category, &tasks, &context);
         findings.push(Finding {
             severity: Severity::of_rank(rank),
             category,
@@ -223,6 +232,7 @@ pub fn diagnose(run: &Run) -> Diagnosis {
             separator,
             rules: rule_counts,
             tasks: tasks.iter().map(|t| t.record.key.clone()).collect(),
+            overlay,
         });
     }
 
@@ -247,6 +257,7 @@ pub fn diagnose(run: &Run) -> Diagnosis {
         summary,
         failures: total,
         tasks: records.len() as u64,
+        overlay: overlay::merged(&findings),
         findings,
         recommendations,
         notes,

@@ -11,7 +11,9 @@
 //! two tasks on one worker, or two fast tasks failing within milliseconds of
 //! each other, happen by chance in any small run. A time window must also lie
 //! inside the run, with successes finishing before and after it (an outage),
-//! not at either end.
+//! not at either end, and catch at least one task that had been running for
+//! a second before it opened: tasks failing on arrival cluster in time only
+//! because they were submitted together.
 
 use scalable_runs::summary::TaskRecord;
 use serde::{Deserialize, Serialize};
@@ -21,6 +23,8 @@ use super::facts::FailedTask;
 
 /// A time window is only a pattern when it is this small a share of the run.
 const WINDOW_SHARE: f64 = 0.25;
+/// A failure this soon after its start failed on arrival, not in an outage.
+const ARRIVAL_S: f64 = 1.0;
 /// Failures a worker or time-window pattern needs.
 const MIN_CHANCE_FAILURES: usize = 3;
 
@@ -287,6 +291,15 @@ fn time_window(failed: &[&TaskRecord], successes: &[&TaskRecord]) -> Option<Sepa
     let last = compared.iter().copied().fold(to, f64::max);
     let span = last - first;
     if !span.is_finite() || span <= 0.0 || (to - from) > WINDOW_SHARE * span {
+        return None;
+    }
+    // An outage catches tasks that were already running; tasks that failed
+    // as soon as they started (a missing file) only cluster because they
+    // were submitted together.
+    if !failed
+        .iter()
+        .any(|r| r.started.is_some_and(|s| s < from - ARRIVAL_S))
+    {
         return None;
     }
     let before = compared.iter().any(|t| *t < from);

@@ -24,6 +24,10 @@ pub struct Context {
     pub run_dir: PathBuf,
     /// What could not be read (stated in the diagnosis).
     pub notes: Vec<String>,
+    /// The target the run planned for, from its plan.
+    pub target: Option<String>,
+    /// That target's provider (`local`, `slurm`, ...), from its plan.
+    pub provider: Option<String>,
 }
 
 impl Context {
@@ -54,15 +58,23 @@ impl Context {
                 None
             }
         };
+        let plan_text = |key: &str| -> Option<String> {
+            let v = run.plan.as_ref()?.get(key)?;
+            v.as_str()
+                .or_else(|| v.get("name")?.as_str())
+                .map(str::to_owned)
+        };
         Context {
             manifest,
             run_dir,
             notes,
+            target: plan_text("target"),
+            provider: plan_text("provider"),
         }
     }
 
     /// The component that runs `task`: the manifest's binding, else the tag it was routed by.
-    fn component(&self, task: &TaskRecord) -> Option<String> {
+    pub fn component(&self, task: &TaskRecord) -> Option<String> {
         self.manifest
             .as_ref()
             .and_then(|m| m.tasks.get(&task.name))
@@ -256,47 +268,86 @@ pub fn suggest(
     }
 }
 
+/// The memory a class of out-of-memory failures should get.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MemoryFix {
+    /// An overlay of the run's manifest already raises it to `memory`.
+    Overlay {
+        /// The overlay's name.
+        name: String,
+        /// The memory it sets, as written.
+        memory: String,
+    },
+    /// Twice `from` (the component's memory as written, or the limit seen).
+    Doubled {
+        /// The doubled memory, e.g. `32G`.
+        memory: String,
+        /// The current memory.
+        from: String,
+    },
+}
+
+impl MemoryFix {
+    /// The memory to set.
+    pub fn memory(&self) -> &str {
+        match self {
+            MemoryFix::Overlay { memory, .. } | MemoryFix::Doubled { memory, .. } => memory,
+        }
+    }
+}
+
+/// What component `c` should get: the cheapest existing overlay that raises
+/// its memory, else twice its current memory.
+pub fn memory_fix(tasks: &[&FailedTask<'_>], c: &str, ctx: &Context) -> Option<MemoryFix> {
+    let written = ctx
+        .manifest
+        .as_ref()
+        .and_then(|m| m.components.get(c))
+        .map(|comp| (comp.memory.bytes, comp.memory.text.clone()));
+    let current = written
+        .as_ref()
+        .map(|(bytes, _)| *bytes)
+        .or_else(|| tasks.iter().filter_map(|t| t.memory_limit).max());
+    if let Some((name, memory)) = raising_overlay(ctx, c, current) {
+        return Some(MemoryFix::Overlay { name, memory });
+    }
+    match (written, current) {
+        (Some((_, text)), _) => Some(MemoryFix::Doubled {
+            memory: double_memory(&text)?,
+            from: text,
+        }),
+        (None, Some(bytes)) => Some(MemoryFix::Doubled {
+            memory: format!("{}G", (bytes * 2).div_ceil(1 << 30)),
+            from: scalable_plan::render::gib(bytes),
+        }),
+        (None, None) => None,
+    }
+}
+
 fn oom(tasks: &[&FailedTask<'_>], component: Option<&str>, scope: &str, ctx: &Context) -> String {
     let Some(c) = component else {
         return format!(
             "Give these tasks' workers more memory (twice the current limit){scope}, or split their inputs."
         );
     };
-    let current = ctx
-        .manifest
-        .as_ref()
-        .and_then(|m| m.components.get(c))
-        .map(|comp| comp.memory.bytes)
-        .or_else(|| tasks.iter().filter_map(|t| t.memory_limit).max());
-    if let Some((name, text)) = raising_overlay(ctx, c, current) {
-        let targets = targets_applying(ctx, &name);
-        let via = match targets.as_slice() {
-            [] => String::new(),
-            [one] => format!(" (target `{one}` applies it)"),
-            many => format!(
-                " (targets {} apply it)",
-                many.iter()
-                    .map(|t| format!("`{t}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
-        return format!("Apply the `{name}` overlay (`{c}.memory: {text}`){scope}{via}.");
-    }
-    let written = ctx
-        .manifest
-        .as_ref()
-        .and_then(|m| m.components.get(c))
-        .map(|comp| comp.memory.text.clone());
-    let doubled = match (&written, current) {
-        (Some(text), _) => double_memory(text),
-        (None, Some(bytes)) => Some(format!("{}G", (bytes * 2).div_ceil(1 << 30))),
-        _ => None,
-    };
-    match doubled {
-        Some(d) => format!(
-            "Raise `components.{c}.memory` to `{d}` (twice the {} limit){scope}: add an overlay with `components: {{{c}: {{memory: {d}}}}}` and a target that applies it.",
-            written.unwrap_or_else(|| current.map(scalable_plan::render::gib).unwrap_or_default())
+    match memory_fix(tasks, c, ctx) {
+        Some(MemoryFix::Overlay { name, memory }) => {
+            let targets = targets_applying(ctx, &name);
+            let via = match targets.as_slice() {
+                [] => String::new(),
+                [one] => format!(" (target `{one}` applies it)"),
+                many => format!(
+                    " (targets {} apply it)",
+                    many.iter()
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            format!("Apply the `{name}` overlay (`{c}.memory: {memory}`){scope}{via}.")
+        }
+        Some(MemoryFix::Doubled { memory, from }) => format!(
+            "Raise `components.{c}.memory` to `{memory}` (twice the {from} limit){scope}: add an overlay with `components: {{{c}: {{memory: {memory}}}}}` and a target that applies it."
         ),
         None => format!("Give the `{c}` component more memory (twice its limit){scope}."),
     }
@@ -355,14 +406,15 @@ pub fn double_memory(text: &str) -> Option<String> {
     Some(format!("{}{unit}", crate::explain::number(value * 2.0)))
 }
 
-fn walltime(tasks: &[&FailedTask<'_>], component: Option<&str>) -> String {
+/// The walltime (`HH:MM:SS`) walltime failures should get, and why: twice
+/// the walltime they hit (a killed task ran for all of it and needed more),
+/// else 1.5 × the longest run seen, rounded up to 15 minutes.
+pub fn walltime_fix(tasks: &[&FailedTask<'_>]) -> (String, String) {
     let current = tasks.iter().filter_map(|t| t.walltime_s).max();
     let longest = tasks
         .iter()
         .filter_map(|t| t.record.duration())
         .fold(0.0, f64::max);
-    // A killed task ran for the whole walltime and would have needed more; twice
-    // the walltime it hit (else 1.5 × the longest run seen), rounded up to 15 minutes.
     let basis = match current {
         Some(w) => (2 * w) as f64,
         None => 1.5 * longest,
@@ -384,6 +436,11 @@ fn walltime(tasks: &[&FailedTask<'_>], component: Option<&str>) -> String {
             scalable_runs::time::human(longest)
         ),
     };
+    (hms, why)
+}
+
+fn walltime(tasks: &[&FailedTask<'_>], component: Option<&str>) -> String {
+    let (hms, why) = walltime_fix(tasks);
     let whose = component.map_or(String::new(), |c| format!(" for the `{c}` workers"));
     format!(
         "Set the target's `walltime: \"{hms}\"`{whose} ({why}), or split the work into shorter tasks."

@@ -2,8 +2,10 @@
 //! run's failures, ranked, with the pattern that separates them from the
 //! successful tasks and concrete fixes (heuristic mode).
 
+use std::path::{Path, PathBuf};
+
 use clap::ValueEnum;
-use scalable_ai::diagnose::{diagnose_dir, render};
+use scalable_ai::diagnose::{Diagnosis, diagnose_dir, overlay, render};
 
 use crate::ExitCode;
 use crate::commands::runs::{RunChoice, fail};
@@ -30,6 +32,14 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value_t = DiagnoseFormat::Text)]
     format: DiagnoseFormat,
+    /// Write the proposed manifest change as an overlay file, to apply with
+    /// `scalable run MANIFEST --overlay FILE` (written only when a finding's
+    /// fix is a manifest change)
+    #[arg(long, value_name = "FILE")]
+    write_overlay: Option<PathBuf>,
+    /// Replace an existing `--write-overlay` file
+    #[arg(long, requires = "write_overlay")]
+    force: bool,
 }
 
 /// Runs the command. A run with nothing to diagnose (it succeeded) is not an
@@ -37,11 +47,25 @@ pub struct Args {
 pub fn run(args: &Args) -> ExitCode {
     // Heuristic mode is the only mode yet, so `--no-ai` changes nothing.
     let _ = args.no_ai;
-    let dir = args.choice.dir();
-    let diagnosis = match dir.and_then(|d| diagnose_dir(&d)) {
+    let dir = match args.choice.dir() {
         Ok(d) => d,
         Err(e) => return fail(&e),
     };
+    let diagnosis = match diagnose_dir(&dir) {
+        Ok(d) => d,
+        Err(e) => return fail(&e),
+    };
+    if let Some(file) = &args.write_overlay {
+        let argv = scalable_runs::RunDir::open(&dir)
+            .and_then(|d| d.read_record())
+            .ok()
+            .map(|r| r.argv)
+            .unwrap_or_default();
+        let rerun = overlay::rerun_command(&argv, &file.display().to_string());
+        if let Err(code) = write_overlay(&diagnosis, file, args.force, &rerun) {
+            return code;
+        }
+    }
     print!(
         "{}",
         match args.format {
@@ -51,4 +75,34 @@ pub fn run(args: &Args) -> ExitCode {
         }
     );
     ExitCode::Ok
+}
+
+/// Writes the diagnosis's overlay to `file` (temp file, then rename), and
+/// says on stderr what it wrote, or why it wrote nothing.
+fn write_overlay(
+    diagnosis: &Diagnosis,
+    file: &Path,
+    force: bool,
+    rerun: &str,
+) -> Result<(), ExitCode> {
+    let Some(text) = overlay::file_text(diagnosis, rerun) else {
+        eprintln!(
+            "No overlay written to `{}`: no finding's fix is a manifest change (see the recommendations)",
+            file.display()
+        );
+        return Ok(());
+    };
+    if file.exists() && !force {
+        eprintln!(
+            "error: `{}` exists; not replacing it\n  = help: pass `--force` to replace it, or name another file",
+            file.display()
+        );
+        return Err(ExitCode::Usage);
+    }
+    scalable_manifest::write_atomic(file, text.as_bytes()).map_err(|e| {
+        eprintln!("error: cannot write `{}`: {e}", file.display());
+        ExitCode::Usage
+    })?;
+    eprintln!("Wrote {}; apply it with: {rerun}", file.display());
+    Ok(())
 }

@@ -345,3 +345,65 @@ fn a_future_record_and_a_missing_run_are_clear_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr.starts_with("error[E_NO_RUNS]"), "{stderr}");
 }
+
+#[test]
+fn write_overlay_writes_the_fix_that_validates_and_never_replaces_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    demeter_run(&dir.path().join(".scalable/runs"));
+    std::fs::copy(examples().join(EXAMPLE), dir.path().join("scalable.yaml")).unwrap();
+    let _guard = settings(dir.path()).bind_to_scope();
+    let write = |extra: &[&str]| {
+        let mut c = cmd(dir.path());
+        c.args(["diagnose", "--latest", "--write-overlay", "fix.yaml"])
+            .args(extra);
+        run(&mut c)
+    };
+    let (out, stdout, stderr) = write(&[]);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("Diagnosis: "), "{stdout}");
+    assert!(
+        stderr
+            .starts_with("Wrote fix.yaml; apply it with: scalable run MANIFEST --overlay fix.yaml"),
+        "{stderr}"
+    );
+    let text = std::fs::read_to_string(dir.path().join("fix.yaml")).unwrap();
+    insta::assert_snapshot!(text, @r"
+    # Proposed by `scalable diagnose` for run [RUN_ID].
+    # PRIMARY: Memory exhaustion (8 of 13 failures).
+    # Apply it without editing the manifest (cached tasks are not run again):
+    #   scalable run MANIFEST --overlay fix.yaml --workflow WORKFLOW.py
+    components:
+      demeter:
+        memory: 64G
+    ");
+
+    // The overlay validates on the manifest the run used and raises the memory.
+    let (out, stdout, _) = run(scalable(dir.path()).args([
+        "show",
+        "scalable.yaml",
+        "--target",
+        "local",
+        "--overlay",
+        "fix.yaml",
+    ]));
+    assert!(out.status.success(), "{stdout}");
+    let shown: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(shown["components"]["demeter"]["memory"], "64G");
+
+    // An existing file is kept unless --force.
+    std::fs::write(dir.path().join("fix.yaml"), "# mine\n").unwrap();
+    let (out, _, stderr) = write(&[]);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("pass `--force`"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("fix.yaml")).unwrap(),
+        "# mine\n"
+    );
+    let (out, _, stderr) = write(&["--force"]);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        std::fs::read_to_string(dir.path().join("fix.yaml"))
+            .unwrap()
+            .contains("memory: 64G")
+    );
+}
