@@ -16,19 +16,8 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
-runs=${RUNS:-30}
-out=target/bench
-py=.venv/bin/python
-
-if ! command -v hyperfine >/dev/null; then
-    echo "installing hyperfine" >&2
-    apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null
-fi
-if [ ! -x .venv/bin/scalable ]; then
-    make .venv/.wheel
-fi
-cargo build --release --quiet -p scalable-cli
-mkdir -p "$out"
+source bench/lib.sh
+bench_setup
 rm -rf "$out/demeter"
 cp -r crates/scalable-ai/tests/fixtures/onboard/demeter "$out/demeter"
 "$py" bench/gen_repo.py "$out/repo20k" 20000 >&2
@@ -45,32 +34,4 @@ commands=(
     ".venv/bin/scalable init-component $out/repo20k --name demeter --force --output $out/repo20k.yaml"
     "target/release/scalable init-component $out/repo20k --name demeter --force --output $out/repo20k.yaml"
 )
-for c in "${commands[@]}"; do
-    bash -c "$c" >/dev/null
-done
-
-echo "== $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs); $(date -u +%FT%TZ)"
-echo "== load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-args=()
-for i in "${!names[@]}"; do
-    args+=(-n "${names[$i]}" "${commands[$i]}")
-done
-hyperfine -N --warmup 3 --runs "$runs" \
-    --export-markdown "$out/init_component.md" --export-json "$out/init_component.json" \
-    "${args[@]}"
-
-"$py" - "$out/init_component.json" <<'PY' | tee "$out/init_component_medians.md"
-import json
-import sys
-
-results = json.load(open(sys.argv[1]))["results"]
-print("| Command | median (ms) | mean ± σ (ms) | min (ms) | user + sys (ms) |")
-print("|:---|---:|---:|---:|---:|")
-for r in results:
-    ms = {k: r[k] * 1000 for k in ("median", "mean", "stddev", "min", "user", "system")}
-    print(
-        f"| `{r['command']}` | {ms['median']:.1f} | {ms['mean']:.1f} ± {ms['stddev']:.1f}"
-        f" | {ms['min']:.1f} | {ms['user']:.1f} + {ms['system']:.1f} |"
-    )
-PY
-echo "== results: $out/init_component.md $out/init_component_medians.md"
+bench_run init_component
