@@ -33,6 +33,7 @@ __all__ = [
     "is_secret_name",
     "latest_run",
     "manifest_schema",
+    "migrate_manifest_json",
     "onboard_component",
     "parse_dotenv",
     "plan_manifest",
@@ -291,4 +292,12 @@ def diagnose_run_json(
     run_dir: str | os.PathLike[str] | None = None,
     run_id: str | None = None,
     root: str | os.PathLike[str] | None = None,
+) -> str: ...
+def migrate_manifest_json(
+    path: str | os.PathLike[str],
+    to_provider: str,
+    from_target: str | None = None,
+    target_name: str | None = None,
+    output: str | os.PathLike[str] | None = None,
+    force: bool = False,
 ) -> str: ...

@@ -51,6 +51,8 @@ enum Command {
     Cache(commands::cache::Args),
     /// Diagnose a failed run: root causes ranked, what separates them, fixes
     Diagnose(commands::diagnose::Args),
+    /// Port a manifest to another provider: changes, the generated manifest, notes
+    Migrate(commands::migrate::Args),
 }
 
 /// Text for people or JSON for tools.
@@ -144,6 +146,7 @@ where
         Command::Report(args) => commands::report::run(&args),
         Command::Cache(args) => commands::cache::run(&args),
         Command::Diagnose(args) => commands::diagnose::run(&args),
+        Command::Migrate(args) => commands::migrate::run(&args),
     };
     code as i32
 }

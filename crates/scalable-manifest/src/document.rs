@@ -131,6 +131,19 @@ impl Document {
             .collect()
     }
 
+    /// The tree as written: before `${VAR}` expansion and overlays, with
+    /// positions. Assistants that rewrite a manifest (`migrate`) start from
+    /// it so variables stay variables and secrets are never written out.
+    pub fn root(&self) -> &Node {
+        &self.root
+    }
+
+    /// The variables `${VAR}` expands from, for checking text derived from
+    /// this document the way the document itself was checked.
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
     /// `project.name` as written (before `${VAR}` expansion), if present.
     pub fn project_name(&self) -> Option<String> {
         let name = self.root.get("project")?.get("name")?;

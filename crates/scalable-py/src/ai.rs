@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 
 use std::path::PathBuf;
 
-use crate::errors::{plan_error, run_error};
+use crate::errors::{migrate_error, plan_error, run_error};
 use crate::runs::root_or_default;
 
 /// Explains plan JSON text; returns the explanation as JSON (what
@@ -52,4 +52,37 @@ pub fn diagnose_run_json(
         scalable_ai::diagnose_dir(&dir).map(|d| scalable_ai::diagnose::render::json(&d))
     })
     .map_err(|e| run_error(py, &e))
+}
+
+/// Migrates the manifest at `path` to `to_provider`; returns the migration
+/// as JSON (what `scalable migrate --format json` prints). Writes the
+/// generated manifest only to `output` (never over `path`; an existing file
+/// only with `force`). Raises `ManifestError` for a manifest that cannot be
+/// read or does not validate, an unknown provider or target, or an output
+/// that cannot be written.
+#[pyfunction]
+#[pyo3(signature = (path, to_provider, from_target=None, target_name=None, output=None, force=false))]
+pub fn migrate_manifest_json(
+    py: Python<'_>,
+    path: PathBuf,
+    to_provider: &str,
+    from_target: Option<String>,
+    target_name: Option<String>,
+    output: Option<PathBuf>,
+    force: bool,
+) -> PyResult<String> {
+    use scalable_ai::migrate;
+    py.detach(|| {
+        let options = migrate::Options {
+            to: migrate::parse_provider(to_provider)?,
+            from_target,
+            target_name,
+        };
+        let mut m = migrate::migrate_file(&path, &options)?;
+        if let Some(output) = &output {
+            migrate::write(&mut m, output, &path, force)?;
+        }
+        Ok(migrate::render::json(&m))
+    })
+    .map_err(|e| migrate_error(py, &e))
 }

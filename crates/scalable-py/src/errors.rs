@@ -136,3 +136,30 @@ pub fn manifest_error(py: Python<'_>, d: &scalable_manifest::Diagnostic) -> PyEr
     let _ = value.setattr("hint", d.hint.as_deref());
     err
 }
+
+/// A `ManifestError` for a migration that cannot be made or written: the
+/// manifest's own diagnostic when there is one (for an invalid manifest, its
+/// first error), else `code`, `message` and `hint`.
+pub fn migrate_error(py: Python<'_>, e: &scalable_ai::MigrateError) -> PyErr {
+    use scalable_ai::MigrateError;
+    match e {
+        MigrateError::Manifest(d) => manifest_error(py, d),
+        MigrateError::Invalid(report) => match report.errors().next() {
+            Some(d) => manifest_error(py, d),
+            None => coded(
+                py,
+                ManifestError::new_err(e.to_string()),
+                e.code(),
+                e,
+                e.hint(),
+            ),
+        },
+        MigrateError::Usage { .. } | MigrateError::Generated(_) => coded(
+            py,
+            ManifestError::new_err(format!("[{}] {e}", e.code())),
+            e.code(),
+            e,
+            e.hint(),
+        ),
+    }
+}

@@ -23,7 +23,9 @@ mod _core {
     use pyo3::prelude::*;
 
     #[pymodule_export]
-    use crate::ai::{diagnose_run_json, explain_plan_file, explain_plan_json};
+    use crate::ai::{
+        diagnose_run_json, explain_plan_file, explain_plan_json, migrate_manifest_json,
+    };
     #[pymodule_export]
     use crate::cache::{
         CacheCall, CacheFunction, blake3_hex, cache_evict, cache_hash_dir, cache_hash_file,

@@ -10,15 +10,27 @@ import json
 import os
 from typing import Any, Protocol, runtime_checkable
 
-from scalable.ai.results import DiagnoseResult, ExplainResult, Finding, OnboardResult
+from scalable.ai.results import (
+    DiagnoseResult,
+    ExplainResult,
+    Finding,
+    MigrationChange,
+    MigrationNotes,
+    MigrationResult,
+    OnboardResult,
+)
 
 __all__ = [
     "DiagnoseResult",
     "ExplainResult",
     "Finding",
+    "MigrationChange",
+    "MigrationNotes",
+    "MigrationResult",
     "OnboardResult",
     "diagnose_run",
     "explain_plan",
+    "migrate_manifest",
     "onboard_component",
 ]
 
@@ -128,6 +140,63 @@ def _diagnosis(document: str) -> DiagnoseResult:
         provenance=doc["provenance"],
         document=document,
         overlay=doc.get("overlay"),
+    )
+
+
+def migrate_manifest(
+    path: str | os.PathLike[str],
+    to_provider: str,
+    from_target: str | None = None,
+    target_name: str | None = None,
+    no_ai: bool = True,
+    *,
+    output: str | os.PathLike[str] | None = None,
+    force: bool = False,
+) -> MigrationResult:
+    """Port a manifest to another provider, as ``scalable migrate PATH
+    --to-provider P`` does: the changes required, the generated manifest
+    (which validates) and the notes on what must exist before deploying.
+
+    ``to_provider`` is ``local``, ``slurm``, ``kubernetes``, ``aws`` or
+    ``gcp``. The target migrated is ``from_target``, else the first whose
+    provider differs (preferring targets that are not ``local``); the new
+    target is called ``target_name``, else ``k8s``, ``hpc``, ``aws``, ``gcp``
+    or ``local``. Heuristic mode is the only mode so far: ``no_ai=False``
+    gives the same result. Nothing is written unless ``output`` is given
+    (never the input; an existing file only with ``force=True``). Raises
+    :class:`scalable.ManifestError` (``.code``, ``.hint``) for a manifest that
+    cannot be read or does not validate, an unknown provider or target, or an
+    output that cannot be written.
+    """
+    from scalable import _core
+
+    del no_ai  # heuristic mode is the only mode so far
+    document = _core.migrate_manifest_json(
+        os.fspath(path),
+        to_provider,
+        from_target=from_target,
+        target_name=target_name,
+        output=None if output is None else os.fspath(output),
+        force=force,
+    )
+    doc = json.loads(document)
+    return MigrationResult(
+        from_target=doc["from_target"],
+        from_provider=doc["from_provider"],
+        to_target=doc["to_target"],
+        to_provider=doc["to_provider"],
+        migrated_yaml=doc["migrated_yaml"],
+        changes_summary=doc["changes_summary"],
+        changes=[
+            MigrationChange(kind=c["kind"], title=c["title"], items=list(c["items"]))
+            for c in doc["changes"]
+        ],
+        migration_notes=MigrationNotes(doc["notes"]),
+        text=doc["text"],
+        mode=doc["mode"],
+        provenance=doc["provenance"],
+        written_to=doc["written_to"],
+        document=document,
     )
 
 

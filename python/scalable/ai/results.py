@@ -116,3 +116,52 @@ class DiagnoseResult:
     def to_json(self) -> str:
         """The diagnosis as JSON (what ``scalable diagnose --format json`` prints)."""
         return self.document
+
+
+class MigrationNotes(list[str]):
+    """The migration notes: a list of strings that prints as the bullets
+    ``scalable migrate`` shows under "Migration notes:"."""
+
+    def __str__(self) -> str:
+        return "\n".join(f"• {note}" for note in self)
+
+
+@dataclass(frozen=True)
+class MigrationChange:
+    """One numbered group of "Changes required": ``kind`` is ``target``,
+    ``images``, ``mounts``, ``names``, ``resources`` or ``overlays``."""
+
+    kind: str
+    title: str
+    items: list[str]
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    """A manifest migrated to another provider (see ``docs/assistants.md``).
+
+    ``migrated_yaml`` is the generated manifest (it validates with no errors);
+    ``changes_summary`` the "Changes required" text and ``changes`` the same
+    as structured groups; ``migration_notes`` what must exist before
+    deploying, what was kept and what was not verified (a list of strings
+    that prints as bullets); ``text`` what ``scalable migrate`` prints;
+    ``mode`` is ``"heuristic"``; ``written_to`` the file written, if any.
+    """
+
+    from_target: str
+    from_provider: str
+    to_target: str
+    to_provider: str
+    migrated_yaml: str
+    changes_summary: str
+    changes: list[MigrationChange]
+    migration_notes: MigrationNotes
+    text: str
+    mode: str
+    provenance: str
+    written_to: str | None
+    document: str = field(repr=False, compare=False)
+
+    def to_json(self) -> str:
+        """The migration as JSON (what ``scalable migrate --format json`` prints)."""
+        return self.document

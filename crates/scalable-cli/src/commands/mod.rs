@@ -5,6 +5,7 @@ pub mod diagnose;
 pub mod explain;
 pub mod init_component;
 pub mod lock;
+pub mod migrate;
 pub mod plan;
 pub mod progress;
 pub mod report;

@@ -409,6 +409,7 @@ mod diagnose;
 mod explain;
 mod init_component;
 mod lock;
+mod migrate;
 mod overlay_file;
 mod runs;
 mod secrets;
