@@ -73,6 +73,7 @@ bench: $(VENV)/.wheel ## Whole-command and in-process benchmarks (see docs/perfo
 	bash bench/plan.sh
 	bash bench/init_component.sh
 	bash bench/diagnose.sh
+	bash bench/migrate.sh
 	cargo bench -p scalable-manifest --bench validate
 	$(BIN)/python bench/cache.py
 	cargo bench -p scalable-cache --bench hash

@@ -9,35 +9,24 @@
 # 5,000-component manifest (bench/gen_manifest.py -> target/bench/big.yaml).
 # Then the median peak RSS of each (`/usr/bin/time -f %M`, RSS_RUNS runs).
 # Results: target/bench/validate.md (hyperfine), target/bench/validate.json,
-# target/bench/medians.md, target/bench/rss.md.
+# target/bench/validate_medians.md, target/bench/rss.md.
 #
 # Environment: RUNS (hyperfine runs per command, default 30), RSS_RUNS (default 7).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
-runs=${RUNS:-30}
+source bench/lib.sh
 rss_runs=${RSS_RUNS:-7}
-out=target/bench
 example=docs/examples/scalable.demeter.yaml
 big=$out/big.yaml
-py=.venv/bin/python
 
-# Tools: hyperfine and GNU time (Debian packages `hyperfine`, `time`).
-missing=()
-command -v hyperfine >/dev/null || missing+=(hyperfine)
-[ -x /usr/bin/time ] || missing+=(time)
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "installing ${missing[*]}" >&2
-    apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+# GNU time (Debian package `time`) for the peak RSS.
+if [ ! -x /usr/bin/time ]; then
+    echo "installing time" >&2
+    apt-get update -qq && apt-get install -y -qq time >/dev/null
 fi
-
-# What is measured: the wheel in .venv, the native binary, the big manifest.
-if [ ! -x .venv/bin/scalable ]; then
-    make .venv/.wheel
-fi
-cargo build --release --quiet -p scalable-cli
-mkdir -p "$out"
+bench_setup
 "$py" bench/gen_manifest.py "$big" 5000 >&2
 
 names=(
@@ -56,37 +45,7 @@ commands=(
     ".venv/bin/scalable validate $big"
     "target/release/scalable validate $big"
 )
-
-# Every command must succeed before it is timed.
-for c in "${commands[@]}"; do
-    bash -c "$c" >/dev/null
-done
-
-echo "== $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs); $(date -u +%FT%TZ)"
-echo "== load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-args=()
-for i in "${!names[@]}"; do
-    args+=(-n "${names[$i]}" "${commands[$i]}")
-done
-hyperfine -N --warmup 3 --runs "$runs" \
-    --export-markdown "$out/validate.md" --export-json "$out/validate.json" \
-    "${args[@]}"
-
-# Medians (the targets are medians): from hyperfine's JSON.
-"$py" - "$out/validate.json" <<'EOF' | tee "$out/medians.md"
-import json
-import sys
-
-results = json.load(open(sys.argv[1]))["results"]
-print("| Command | median (ms) | mean ± σ (ms) | min (ms) | user + sys (ms) |")
-print("|:---|---:|---:|---:|---:|")
-for r in results:
-    ms = {k: r[k] * 1000 for k in ("median", "mean", "stddev", "min", "user", "system")}
-    print(
-        f"| `{r['command']}` | {ms['median']:.1f} | {ms['mean']:.1f} ± {ms['stddev']:.1f}"
-        f" | {ms['min']:.1f} | {ms['user']:.1f} + {ms['system']:.1f} |"
-    )
-EOF
+bench_run validate
 
 # Peak RSS: median of rss_runs runs of each command.
 {
