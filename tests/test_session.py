@@ -110,3 +110,38 @@ def test_manifest_path_from_environment(project: Path, monkeypatch: pytest.Monke
     Path("scalable.yaml").rename("elsewhere.yaml")
     monkeypatch.setenv("SCALABLE_MANIFEST", "elsewhere.yaml")
     assert ScalableSession.from_yaml().manifest_path == Path("elsewhere.yaml")
+
+
+def _demeter_memory(session: ScalableSession) -> str:
+    [group] = [g for g in session.plan().worker_groups if g["name"] == "demeter"]
+    return str(group["memory"])
+
+
+def test_overlay_files_apply_and_are_checked(project: Path) -> None:
+    (project / "fix.yaml").write_text("components:\n  demeter:\n    memory: 32G\n")
+    assert _demeter_memory(ScalableSession.from_yaml("scalable.yaml", target="local")) == "16G"
+    session = ScalableSession.from_yaml("scalable.yaml", target="local", overlay="fix.yaml")
+    assert _demeter_memory(session) == "32G"
+    # The target's own overlay still wins.
+    fine = ScalableSession.from_yaml("scalable.yaml", target="hpc-fine", overlay=["fix.yaml"])
+    assert _demeter_memory(fine) == "64G"
+
+    (project / "bad.yaml").write_text("components:\n  demeter:\n    memroy: 32G\n")
+    with pytest.raises(ManifestError) as e:
+        ScalableSession.from_yaml("scalable.yaml", overlay="bad.yaml")
+    assert e.value.code == "E_UNKNOWN_KEY"
+    assert e.value.path == "components.demeter.memroy"
+    assert e.value.line == 3
+
+
+def test_run_overlays_apply_only_to_the_manifest_run_named(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`scalable run --overlay` passes its files as SCALABLE_OVERLAY."""
+    (project / "fix.yaml").write_text("components:\n  demeter:\n    memory: 32G\n")
+    monkeypatch.setenv("SCALABLE_OVERLAY", str(project / "fix.yaml"))
+    monkeypatch.setenv("SCALABLE_MANIFEST", str(project / "scalable.yaml"))
+    assert _demeter_memory(ScalableSession.from_yaml(target="local")) == "32G"
+    other = project / "other.yaml"
+    other.write_text((project / "scalable.yaml").read_text())
+    assert _demeter_memory(ScalableSession.from_yaml(other, target="local")) == "16G"
