@@ -6,6 +6,7 @@
 
 pub mod diagnose;
 pub mod explain;
+pub mod llm;
 pub mod migrate;
 pub mod onboard;
 

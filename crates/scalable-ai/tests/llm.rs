@@ -1,0 +1,228 @@
+//! LLM backends against a real HTTP server on 127.0.0.1, started by each test,
+//! that speaks both wire formats with scripted replies.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use scalable_ai::llm::{Config, LlmError, Message};
+
+const KEY: &str = "sk-test-0123456789abcdef";
+
+/// One scripted answer: status, extra headers, body, delay before it.
+#[derive(Clone)]
+struct Reply {
+    status: u16,
+    headers: Vec<(&'static str, &'static str)>,
+    body: String,
+    delay: Duration,
+}
+
+fn ok(body: &str) -> Reply {
+    Reply {
+        status: 200,
+        headers: vec![],
+        body: body.to_owned(),
+        delay: Duration::ZERO,
+    }
+}
+
+fn status(code: u16) -> Reply {
+    Reply {
+        status: code,
+        headers: vec![("Retry-After", "0")],
+        body: r#"{"error":{"message":"scripted"}}"#.to_owned(),
+        delay: Duration::ZERO,
+    }
+}
+
+/// A request as the server saw it.
+#[derive(Debug, Clone)]
+struct Seen {
+    path: String,
+    authorization: Option<String>,
+    body: serde_json::Value,
+}
+
+/// Serves `replies` in order (the last one again when they run out); returns
+/// the base URL and what it was sent.
+fn serve(replies: Vec<Reply>) -> (String, Arc<Mutex<Vec<Seen>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for (i, stream) in listener.incoming().enumerate() {
+            let Ok(stream) = stream else { continue };
+            let reply = replies[i.min(replies.len() - 1)].clone();
+            if let Some(s) = answer(stream, &reply) {
+                log.lock().unwrap().push(s);
+            }
+        }
+    });
+    (base, seen)
+}
+
+fn answer(stream: TcpStream, reply: &Reply) -> Option<Seen> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let path = line.split_whitespace().nth(1)?.to_owned();
+    let (mut length, mut authorization) = (0, None);
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).ok()?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        let (name, value) = header.split_once(':')?;
+        match name.to_ascii_lowercase().as_str() {
+            "content-length" => length = value.trim().parse().ok()?,
+            "authorization" => authorization = Some(value.trim().to_owned()),
+            _ => {}
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    std::thread::sleep(reply.delay);
+    let mut out = stream;
+    let mut head = format!(
+        "HTTP/1.1 {} Scripted\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+        reply.status,
+        reply.body.len()
+    );
+    for (k, v) in &reply.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let _ = out.write_all(head.as_bytes());
+    let _ = out.write_all(reply.body.as_bytes());
+    Some(Seen {
+        path,
+        authorization,
+        body: serde_json::from_slice(&body).unwrap_or_default(),
+    })
+}
+
+fn config(backend: &str, base: &str, timeout: &str) -> Config {
+    let vars = [
+        ("SCALABLE_AI_BACKEND", backend.to_owned()),
+        ("SCALABLE_AI_ENDPOINT", base.to_owned()),
+        ("SCALABLE_AI_TIMEOUT", timeout.to_owned()),
+        ("OPENAI_API_KEY", KEY.to_owned()),
+    ];
+    Config::from_vars(
+        |n| vars.iter().find(|(k, _)| *k == n).map(|(_, v)| v.clone()),
+        false,
+    )
+    .unwrap()
+    .unwrap()
+}
+
+fn ask(c: &Config) -> Result<String, LlmError> {
+    c.chat(
+        &[
+            Message {
+                role: "system",
+                content: "Answer in JSON.".to_owned(),
+            },
+            Message {
+                role: "user",
+                content: "Explain the plan.".to_owned(),
+            },
+        ],
+        true,
+    )
+}
+
+const OPENAI_OK: &str = r#"{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"{\"summary\":\"ok\"}"},"finish_reason":"stop"}]}"#;
+const OLLAMA_OK: &str = r#"{"model":"llama3.1","message":{"role":"assistant","content":"{\"summary\":\"ok\"}"},"done":true}"#;
+
+#[test]
+fn openai_sends_the_key_only_in_the_header_and_reads_the_reply() {
+    let (base, seen) = serve(vec![ok(OPENAI_OK)]);
+    let c = config("openai", &format!("{base}/v1"), "10");
+    assert_eq!(ask(&c).unwrap(), r#"{"summary":"ok"}"#);
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen[0].path, "/v1/chat/completions");
+    assert_eq!(
+        seen[0].authorization.as_deref(),
+        Some(&*format!("Bearer {KEY}"))
+    );
+    assert_eq!(seen[0].body["model"], "gpt-4");
+    assert_eq!(seen[0].body["response_format"]["type"], "json_object");
+    assert_eq!(seen[0].body["messages"][1]["content"], "Explain the plan.");
+}
+
+#[test]
+fn ollama_speaks_api_chat_without_a_key() {
+    let (base, seen) = serve(vec![ok(OLLAMA_OK)]);
+    let c = config("ollama", &base, "10");
+    assert_eq!(ask(&c).unwrap(), r#"{"summary":"ok"}"#);
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen[0].path, "/api/chat");
+    assert_eq!(seen[0].authorization, None);
+    assert_eq!(seen[0].body["stream"], false);
+    assert_eq!(seen[0].body["format"], "json");
+}
+
+#[test]
+fn rate_limits_and_server_errors_are_retried_a_bounded_number_of_times() {
+    let (base, seen) = serve(vec![status(429), ok(OPENAI_OK)]);
+    assert!(ask(&config("openai", &base, "10")).is_ok());
+    assert_eq!(seen.lock().unwrap().len(), 2);
+
+    let (base, seen) = serve(vec![status(500)]);
+    let err = ask(&config("openai", &base, "10")).unwrap_err();
+    assert_eq!(
+        err,
+        LlmError::Server {
+            status: 500,
+            attempts: 3
+        }
+    );
+    assert_eq!(seen.lock().unwrap().len(), 3);
+
+    let (base, _) = serve(vec![status(429)]);
+    let err = ask(&config("ollama", &base, "10")).unwrap_err();
+    assert_eq!(err, LlmError::RateLimited { attempts: 3 });
+}
+
+#[test]
+fn each_failure_has_one_clear_message_without_the_key() {
+    let (base, seen) = serve(vec![status(401)]);
+    let unauthorized = ask(&config("openai", &base, "10")).unwrap_err();
+    assert_eq!(unauthorized.code(), "E_AI_UNAUTHORIZED");
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        1,
+        "a refused key is not retried"
+    );
+
+    let (base, _) = serve(vec![ok("<html>busy</html>")]);
+    let malformed = ask(&config("openai", &base, "10")).unwrap_err();
+    assert_eq!(malformed.code(), "E_AI_BAD_REPLY");
+
+    let (base, _) = serve(vec![Reply {
+        delay: Duration::from_secs(3),
+        ..ok(OPENAI_OK)
+    }]);
+    let slow = ask(&config("openai", &base, "1")).unwrap_err();
+    assert_eq!(slow.code(), "E_AI_TIMEOUT", "{slow}");
+
+    // A port nothing listens on.
+    let closed = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let unreachable = ask(&config("ollama", &closed, "5")).unwrap_err();
+    assert_eq!(unreachable.code(), "E_AI_UNREACHABLE");
+    assert!(unreachable.to_string().contains(&closed), "{unreachable}");
+
+    for e in [&unauthorized, &malformed, &slow, &unreachable] {
+        let text = format!("{e} {} {e:?}", e.hint());
+        assert!(!text.contains(KEY), "{text}");
+    }
+}
