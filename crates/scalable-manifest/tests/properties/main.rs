@@ -5,7 +5,8 @@
 //! 2. overlay merge laws on YAML trees;
 //! 3. the lock digest does not depend on the order keys are written in;
 //! 4. no input makes loading, validating or rendering panic (as the fuzz
-//!    target does, but on every `cargo test`).
+//!    target does, but on every `cargo test`);
+//! 5. an overlay file is the same as writing its values into the manifest.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -25,6 +26,7 @@ mod emit;
 mod generate;
 mod manifests;
 mod overlay;
+mod overlay_file;
 mod robustness;
 
 pub(crate) use emit::*;
