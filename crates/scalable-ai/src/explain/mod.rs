@@ -5,6 +5,7 @@
 //! Everything here is read off the plan; the same plan always gives the same
 //! explanation, byte for byte.
 
+pub mod llm;
 pub mod render;
 pub mod risks;
 
@@ -32,6 +33,9 @@ pub struct Explanation {
     pub mode: String,
     /// What produced this explanation from what.
     pub provenance: String,
+    /// Why LLM mode fell back to this heuristic explanation, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
 }
 
 /// One risk: the catalogue rule that found it and what it says.
@@ -65,6 +69,7 @@ pub fn explain(plan: &Plan) -> Explanation {
             plan.target,
             plan.project,
         ),
+        fallback: None,
     }
 }
 

@@ -8,11 +8,13 @@
 //! 5xx are retried a bounded number of times with backoff. The key goes only
 //! into the `Authorization` header: no error, log or record holds it.
 
+mod ask;
 mod error;
 pub mod wire;
 
 use std::time::Duration;
 
+pub use ask::{ask_json, figures, invented, parse_object};
 pub use error::LlmError;
 
 /// Attempts per call when the server answers 429 or 5xx.

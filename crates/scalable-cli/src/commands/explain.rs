@@ -1,9 +1,11 @@
-//! `scalable explain PLAN`: a plan file in plain language (heuristic mode).
+//! `scalable explain PLAN`: a plan file in plain language: heuristic mode, or
+//! worded by a model in LLM mode (`SCALABLE_AI_BACKEND`), checked against the plan.
 
 use std::path::PathBuf;
 
 use clap::ValueEnum;
-use scalable_ai::explain::{explain, render};
+use scalable_ai::explain::{llm::explain_with, render};
+use scalable_ai::llm::Config;
 
 use crate::ExitCode;
 
@@ -24,7 +26,7 @@ pub struct Args {
     /// Plan JSON written by `scalable plan --output`
     #[arg(value_name = "PLAN")]
     plan: PathBuf,
-    /// Heuristic mode only: no language model (the only mode so far)
+    /// Heuristic mode: no language model, whatever SCALABLE_AI_BACKEND says
     #[arg(long)]
     no_ai: bool,
     /// Output format
@@ -34,8 +36,6 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: &Args) -> ExitCode {
-    // Heuristic mode is the only mode yet, so `--no-ai` changes nothing.
-    let _ = args.no_ai;
     let plan = match scalable_plan::read(&args.plan) {
         Ok(plan) => plan,
         Err(e) => {
@@ -43,7 +43,17 @@ pub fn run(args: &Args) -> ExitCode {
             return ExitCode::Usage;
         }
     };
-    let explanation = explain(&plan);
+    let config = match Config::from_env(args.no_ai) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error[{}]: {e}\n  = help: {}", e.code(), e.hint());
+            return ExitCode::Usage;
+        }
+    };
+    let explanation = explain_with(&plan, config.as_ref());
+    if let Some(why) = &explanation.fallback {
+        eprintln!("note: {why}");
+    }
     print!(
         "{}",
         match args.format {

@@ -118,3 +118,49 @@ fn explains_a_plan_in_every_format() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr.contains("yaml"), "{stderr}");
 }
+
+#[test]
+fn llm_mode_without_a_key_is_an_error_at_call_time_and_no_ai_wins() {
+    let dir = aws_plan();
+    let mut cmd = scalable(dir.path());
+    cmd.env("SCALABLE_AI_BACKEND", "openai")
+        .args(["explain", "plan.json"]);
+    assert_cmd_snapshot!(cmd, @r"
+    success: false
+    exit_code: 2
+    ----- stdout -----
+
+    ----- stderr -----
+    error[E_AI_NO_KEY]: SCALABLE_AI_BACKEND=openai but no OPENAI_API_KEY
+      = help: set your API key: export OPENAI_API_KEY=sk-... (or pass --no-ai for heuristic mode)
+    ");
+    let mut cmd = scalable(dir.path());
+    cmd.env("SCALABLE_AI_BACKEND", "openai")
+        .args(["explain", "plan.json", "--no-ai"]);
+    let (out, stdout, stderr) = run(&mut cmd);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.ends_with("(heuristic mode)\n"), "{stdout}");
+}
+
+#[test]
+fn llm_mode_falls_back_to_the_heuristic_explanation_and_says_why() {
+    let dir = aws_plan();
+    // A port nothing listens on.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let mut cmd = scalable(dir.path());
+    cmd.env("SCALABLE_AI_BACKEND", "ollama")
+        .env("SCALABLE_AI_ENDPOINT", &closed)
+        .args(["explain", "plan.json"]);
+    let (out, stdout, stderr) = run(&mut cmd);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "note: llm:ollama/llama3.1 mode was asked, but cannot reach the model at {closed}: "
+        )),
+        "{stderr}"
+    );
+    assert!(stdout.ends_with("(heuristic mode)\n"), "{stdout}");
+}

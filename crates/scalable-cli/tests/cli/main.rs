@@ -40,7 +40,12 @@ fn scalable(dir: &Path) -> Command {
         .env_remove("ARTIFACT_STORAGE")
         .env_remove("SCALABLE_TEST_SURELY_UNSET_VAR")
         .env_remove("MY_API_KEY")
-        .env_remove("MY_SECRET_TOKEN");
+        .env_remove("MY_SECRET_TOKEN")
+        .env_remove("SCALABLE_AI_BACKEND")
+        .env_remove("SCALABLE_AI_MODEL")
+        .env_remove("SCALABLE_AI_ENDPOINT")
+        .env_remove("SCALABLE_AI_TIMEOUT")
+        .env_remove("OPENAI_API_KEY");
     cmd
 }
 
