@@ -3,6 +3,8 @@
 //! OOM evidence, no evidence), plus the worker and time-window patterns and
 //! the docs table.
 
+mod support;
+
 use scalable_ai::diagnose::{Category, diagnose_dir, render, rules};
 use scalable_runs::{NewRun, Recorder, Stream};
 use serde_json::{Value, json};
@@ -416,4 +418,74 @@ fn failures_on_arrival_are_no_time_window() {
         "{}",
         d.findings[0].pattern
     );
+}
+
+/// An OpenAI reply whose content is `content` (a JSON value).
+fn openai_reply(content: &Value) -> String {
+    json!({"choices": [{"message": {"role": "assistant", "content": content.to_string()}}]})
+        .to_string()
+}
+
+#[test]
+fn llm_mode_rewords_suggestions_and_keeps_the_record_s_classes_and_counts() {
+    use scalable_ai::diagnose::llm::diagnose_dir_with;
+    let (_d, path) = record(
+        4,
+        &[
+            exc("MemoryError", "Unable to allocate 2.1 GiB"),
+            exc("MemoryError", "Unable to allocate 2.1 GiB"),
+            exc("ModuleNotFoundError", "No module named 'xarray'"),
+        ],
+        &[],
+    );
+    let heuristic = diagnose_dir(&path).unwrap();
+    let good = json!({
+        "summary": "Most failures (2 of 3) ran out of memory.",
+        "suggestions": ["Give the model workers 8G.", "Install xarray in the image."],
+    });
+    let (base, seen) = support::serve(vec![support::ok(&openai_reply(&good))]);
+    let d = diagnose_dir_with(&path, Some(&support::config("openai", &base, "10"))).unwrap();
+    assert_eq!(d.fallback, None);
+    assert_eq!(d.mode, "llm:openai/gpt-4");
+    assert_eq!(d.summary, "Most failures (2 of 3) ran out of memory.");
+    assert_eq!(
+        d.recommendations,
+        ["Give the model workers 8G.", "Install xarray in the image."]
+    );
+    let kept = |d: &scalable_ai::Diagnosis| {
+        d.findings
+            .iter()
+            .map(|f| (f.category, f.count, f.evidence.clone(), f.pattern.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(kept(&d), kept(&heuristic));
+    let prompt = seen.lock().unwrap()[0].body["messages"][1]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(prompt.contains("Unable to allocate 2.1 GiB"), "{prompt}");
+
+    // Invented numbers and a missing suggestion fall back, saying why.
+    for (reply, why) in [
+        (
+            json!({"summary": "13 of 50 failed.", "suggestions": ["a", "b"]}),
+            "figures the run record does not hold (13, 50)",
+        ),
+        (
+            json!({"summary": "Memory.", "suggestions": ["a"]}),
+            "1 suggestions for 2 findings",
+        ),
+    ] {
+        let (base, _) = support::serve(vec![support::ok(&openai_reply(&reply))]);
+        let d = diagnose_dir_with(&path, Some(&support::config("openai", &base, "10"))).unwrap();
+        let fallback = d.fallback.clone().expect("fell back");
+        assert!(fallback.contains(why), "{fallback}");
+        assert_eq!(
+            d,
+            scalable_ai::Diagnosis {
+                fallback: Some(fallback),
+                ..heuristic.clone()
+            }
+        );
+    }
 }

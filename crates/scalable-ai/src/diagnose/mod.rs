@@ -13,6 +13,7 @@
 //! the same diagnosis, byte for byte.
 
 mod facts;
+pub mod llm;
 pub mod overlay;
 pub mod pattern;
 pub mod recommend;
@@ -128,6 +129,9 @@ pub struct Diagnosis {
     pub mode: String,
     /// What produced this diagnosis from what.
     pub provenance: String,
+    /// Why LLM mode fell back to this heuristic diagnosis, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
 }
 
 impl Diagnosis {
@@ -271,6 +275,7 @@ pub fn diagnose(run: &Run) -> Diagnosis {
             run.tasks.len(),
             run.failures.len(),
         ),
+        fallback: None,
     }
 }
 

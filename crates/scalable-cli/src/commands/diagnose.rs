@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
-use scalable_ai::diagnose::{Diagnosis, diagnose_dir, overlay, render};
+use scalable_ai::diagnose::{Diagnosis, llm::diagnose_dir_with, overlay, render};
+use scalable_ai::llm::Config;
 
 use crate::ExitCode;
 use crate::commands::runs::{RunChoice, fail};
@@ -26,7 +27,7 @@ pub enum DiagnoseFormat {
 pub struct Args {
     #[command(flatten)]
     choice: RunChoice,
-    /// Heuristic mode only: no language model (the only mode so far)
+    /// Heuristic mode: no language model, whatever SCALABLE_AI_BACKEND says
     #[arg(long)]
     no_ai: bool,
     /// Output format
@@ -45,16 +46,24 @@ pub struct Args {
 /// Runs the command. A run with nothing to diagnose (it succeeded) is not an
 /// error: the diagnosis says so and the exit code is 0.
 pub fn run(args: &Args) -> ExitCode {
-    // Heuristic mode is the only mode yet, so `--no-ai` changes nothing.
-    let _ = args.no_ai;
+    let config = match Config::from_env(args.no_ai) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error[{}]: {e}\n  = help: {}", e.code(), e.hint());
+            return ExitCode::Usage;
+        }
+    };
     let dir = match args.choice.dir() {
         Ok(d) => d,
         Err(e) => return fail(&e),
     };
-    let diagnosis = match diagnose_dir(&dir) {
+    let diagnosis = match diagnose_dir_with(&dir, config.as_ref()) {
         Ok(d) => d,
         Err(e) => return fail(&e),
     };
+    if let Some(why) = &diagnosis.fallback {
+        eprintln!("note: {why}");
+    }
     if let Some(file) = &args.write_overlay {
         let argv = scalable_runs::RunDir::open(&dir)
             .and_then(|d| d.read_record())
