@@ -3,6 +3,8 @@
 //! Slurm → Kubernetes → Slurm round trip keeps components, tasks and sizes;
 //! the same input gives the same bytes.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
@@ -299,5 +301,69 @@ proptest! {
         let m = migrate::migrate(&doc, &options(Provider::ALL[to]))
             .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         validated(&m.migrated_yaml, &m.to_target);
+    }
+}
+
+/// An OpenAI reply whose content is `content` (a JSON value).
+fn openai_reply(content: &serde_json::Value) -> String {
+    serde_json::json!({"choices": [{"message": {"role": "assistant", "content": content.to_string()}}]})
+        .to_string()
+}
+
+#[test]
+fn llm_mode_keeps_a_manifest_that_validates_and_keeps_components_and_tasks() {
+    let doc = load(&root().join("docs/examples/scalable.demeter.yaml"));
+    let heuristic = migrate::migrate(&doc, &options(Provider::Kubernetes)).unwrap();
+    let good = serde_json::json!({
+        "migrated_yaml": heuristic.migrated_yaml.replace("maximum: 20", "maximum: 10"),
+        "notes": ["Create the demeter-data-pvc claim before the first run."],
+    });
+    let (base, _) = support::serve(vec![support::ok(&openai_reply(&good))]);
+    let m = migrate::llm::enrich(
+        heuristic.clone(),
+        &doc,
+        &support::config("openai", &base, "10"),
+    );
+    assert_eq!(m.fallback, None, "{:?}", m.fallback);
+    assert_eq!(m.mode, "llm:openai/gpt-4");
+    assert!(m.migrated_yaml.contains("maximum: 10"));
+    assert_eq!(
+        m.notes,
+        ["Create the demeter-data-pvc claim before the first run."]
+    );
+
+    let dropped = heuristic.migrated_yaml.replace(
+        "  postprocess:\n    cpus: 2\n    memory: 8G\n    tags: [lulcc, aggregation]\n",
+        "",
+    );
+    assert_ne!(dropped, heuristic.migrated_yaml);
+    for (reply, why) in [
+        (
+            serde_json::json!({"migrated_yaml": "version: 2\n", "notes": []}),
+            "does not validate",
+        ),
+        (
+            serde_json::json!({"migrated_yaml": heuristic.migrated_yaml.replacen("targets:\n", "targets:\n  laptop:\n    provider: local\n", 1), "notes": []}),
+            "not one `kubernetes` target",
+        ),
+        (
+            serde_json::json!({"notes": ["Budget 4096 GiB of storage."]}),
+            "figures the manifest does not hold (4096)",
+        ),
+        (
+            serde_json::json!({"migrated_yaml": dropped, "notes": []}),
+            "does not validate",
+        ),
+    ] {
+        let (base, _) = support::serve(vec![support::ok(&openai_reply(&reply))]);
+        let m = migrate::llm::enrich(
+            heuristic.clone(),
+            &doc,
+            &support::config("openai", &base, "10"),
+        );
+        let fallback = m.fallback.clone().expect("fell back");
+        assert!(fallback.contains(why), "{fallback}");
+        assert_eq!(m.migrated_yaml, heuristic.migrated_yaml);
+        assert_eq!(m.mode, "heuristic");
     }
 }

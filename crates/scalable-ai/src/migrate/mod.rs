@@ -13,6 +13,7 @@
 //! stay in the input, and a manifest for one provider is what the tutorial
 //! shows. Same input, same output, byte for byte.
 
+pub mod llm;
 pub mod mounts;
 pub mod providers;
 pub mod render;
@@ -77,6 +78,9 @@ pub struct Migration {
     pub provenance: String,
     /// Where the manifest was written (`--output`), if it was.
     pub written_to: Option<String>,
+    /// Why LLM mode fell back to this heuristic migration, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
 }
 
 /// Why a migration could not be made or written.
@@ -500,6 +504,7 @@ fn build(s: &Source<'_>) -> Migration {
             s.name
         ),
         written_to: None,
+        fallback: None,
     }
 }
 

@@ -1,6 +1,7 @@
 //! `scalable migrate MANIFEST --to-provider P`: port a manifest to another
 //! provider: the changes required, the generated manifest (which validates)
-//! and what must exist before deploying (heuristic mode).
+//! and what must exist before deploying; in LLM mode a model may improve the
+//! notes and the manifest, which is checked like the heuristic one.
 
 use std::path::PathBuf;
 
@@ -58,7 +59,7 @@ pub struct Args {
     /// Replace FILE if it exists
     #[arg(long, requires = "output")]
     force: bool,
-    /// Heuristic mode only: no language model (the only mode so far)
+    /// Heuristic mode: no language model, whatever SCALABLE_AI_BACKEND says
     #[arg(long)]
     no_ai: bool,
     /// Output format
@@ -68,8 +69,13 @@ pub struct Args {
 
 /// Runs the command. The input is never modified.
 pub fn run(args: &Args) -> ExitCode {
-    // Heuristic mode is the only mode yet, so `--no-ai` changes nothing.
-    let _ = args.no_ai;
+    let config = match scalable_ai::llm::Config::from_env(args.no_ai) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error[{}]: {e}\n  = help: {}", e.code(), e.hint());
+            return ExitCode::Usage;
+        }
+    };
     let path = args.manifest.path();
     let doc = match super::load(&path) {
         Ok(doc) => doc,
@@ -80,7 +86,14 @@ pub fn run(args: &Args) -> ExitCode {
         from_target: args.from_target.clone(),
         target_name: args.target_name.clone(),
     };
-    let result = migrate::migrate(&doc, &options).and_then(|mut m| {
+    let result = migrate::migrate(&doc, &options).and_then(|m| {
+        let mut m = match &config {
+            Some(config) => migrate::llm::enrich(m, &doc, config),
+            None => m,
+        };
+        if let Some(why) = &m.fallback {
+            eprintln!("note: {why}");
+        }
         if let Some(output) = &args.output {
             migrate::write(&mut m, output, &path, args.force)?;
         }
