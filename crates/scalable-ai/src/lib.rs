@@ -3,10 +3,12 @@
 //! (`diagnose`) and say something useful about it. Heuristic mode is the default and the
 //! fallback; an LLM mode will enrich its results, never replace them.
 
+pub mod compose;
 pub mod diagnose;
 pub mod explain;
 pub mod onboard;
 
+pub use compose::{ComposeError, Composition};
 pub use diagnose::{Diagnosis, Finding, diagnose, diagnose_dir};
 pub use explain::{Explanation, Risk, explain};
 pub use onboard::{OnboardError, Onboarding, estimate_resources};

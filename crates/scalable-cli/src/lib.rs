@@ -51,6 +51,8 @@ enum Command {
     Cache(commands::cache::Args),
     /// Diagnose a failed run: root causes ranked, what separates them, fixes
     Diagnose(commands::diagnose::Args),
+    /// Compose a workflow from a description: workflow.py, manifest additions, dependencies
+    Compose(commands::compose::Args),
 }
 
 /// Text for people or JSON for tools.
@@ -134,6 +136,7 @@ where
         Command::Report(args) => commands::report::run(&args),
         Command::Cache(args) => commands::cache::run(&args),
         Command::Diagnose(args) => commands::diagnose::run(&args),
+        Command::Compose(args) => commands::compose::run(&args),
     };
     code as i32
 }
