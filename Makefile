@@ -74,12 +74,13 @@ bench: $(VENV)/.wheel ## Whole-command and in-process benchmarks (see docs/perfo
 	bash bench/init_component.sh
 	bash bench/diagnose.sh
 	bash bench/migrate.sh
+	bash bench/compose.sh
 	cargo bench -p scalable-manifest --bench validate
 	$(BIN)/python bench/cache.py
 	cargo bench -p scalable-cache --bench hash
 	cargo bench -p scalable-ai --bench onboard
 
-fuzz: ## Fuzz the manifest parser+validator (FUZZ_SECONDS, default 60; FUZZ_TARGET=onboard_parsers for init-component's parsers)
+fuzz: ## Fuzz the manifest parser+validator (FUZZ_SECONDS, default 60; FUZZ_TARGET=onboard_parsers for init-component's parsers, compose_description for compose's)
 	bash fuzz/run.sh $${FUZZ_SECONDS:-60}
 
 clean: ## Remove build outputs and the venv

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzz the manifest parser + validator + renderers on the stable toolchain
-# (or, with FUZZ_TARGET=onboard_parsers, the parsers `init-component` runs).
+# (or, with FUZZ_TARGET=onboard_parsers, the parsers `init-component` runs;
+# with FUZZ_TARGET=compose_description, the description parser of `compose`).
 #   bash fuzz/run.sh [SECONDS] [LIBFUZZER_ARGS...]
 #        (default 60 s; `make fuzz FUZZ_SECONDS=600`; e.g. `-len_control=0` to
 #        try long inputs from the start instead of growing the length limit)
@@ -31,6 +32,14 @@ if [ "$target" = manifest ]; then
         cp fuzz/regressions/* "$corpus"/
     fi
     extra=(-dict=fuzz/manifest.dict)
+elif [ "$target" = compose_description ]; then
+    # The corpus descriptions, one file each.
+    python3 - "$corpus" <<'PY'
+import sys, tomllib, pathlib
+cases = tomllib.loads(pathlib.Path("tests/compose_corpus/corpus.toml").read_text())["case"]
+for c in cases:
+    (pathlib.Path(sys.argv[1]) / f"corpus-{c['name']}").write_text(c["description"])
+PY
 else
     cp fuzz/seeds-onboard/* "$corpus"/
     # The init-component fixtures are real packaging files: seed with them

@@ -8,6 +8,7 @@ __all__ = [
     "CacheCall",
     "CacheError",
     "CacheFunction",
+    "ComposeError",
     "Diagnostic",
     "LaunchError",
     "Manifest",
@@ -25,6 +26,7 @@ __all__ = [
     "cache_hash_dir",
     "cache_hash_file",
     "cli_main",
+    "compose_workflow_json",
     "detect_language",
     "diagnose_run_json",
     "estimate_resources",
@@ -75,6 +77,14 @@ class LaunchError(ScalableError):
 
 class OnboardError(ScalableError):
     """A model repository that cannot be analysed, or a file it cannot write."""
+
+    code: str
+    message: str
+    hint: str
+
+class ComposeError(ScalableError):
+    """A workflow that cannot be composed: an unusable manifest, a missing
+    `include_docs` path, or a file it cannot write."""
 
     code: str
     message: str
@@ -270,6 +280,16 @@ class Manifest:
     def lock_digest(self) -> str: ...
 
 def cli_main(argv: list[str]) -> int: ...
+def compose_workflow_json(
+    description: str,
+    *,
+    manifest: str | os.PathLike[str] | None = None,
+    capabilities: str | os.PathLike[str] | None = None,
+    output_dir: str | os.PathLike[str] | None = None,
+    write: bool = False,
+    force: bool = False,
+    include_docs: str | os.PathLike[str] | None = None,
+) -> str: ...
 def parse_dotenv(text: str) -> dict[str, str]: ...
 def is_secret_name(name: str) -> bool: ...
 def manifest_schema() -> str: ...

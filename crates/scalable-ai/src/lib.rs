@@ -4,12 +4,14 @@
 //! another provider (`migrate`). Heuristic mode is the default and the
 //! fallback; an LLM mode will enrich its results, never replace them.
 
+pub mod compose;
 pub mod diagnose;
 pub mod explain;
 pub mod llm;
 pub mod migrate;
 pub mod onboard;
 
+pub use compose::{ComposeError, Composition};
 pub use diagnose::{Diagnosis, Finding, diagnose, diagnose_dir};
 pub use explain::{Explanation, Risk, explain};
 pub use migrate::{MigrateError, Migration, migrate, migrate_file};

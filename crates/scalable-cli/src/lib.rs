@@ -53,6 +53,8 @@ enum Command {
     Diagnose(commands::diagnose::Args),
     /// Port a manifest to another provider: changes, the generated manifest, notes
     Migrate(commands::migrate::Args),
+    /// Compose a workflow from a description: workflow.py, manifest additions, dependencies
+    Compose(commands::compose::Args),
 }
 
 /// Text for people or JSON for tools.
@@ -147,6 +149,7 @@ where
         Command::Cache(args) => commands::cache::run(&args),
         Command::Diagnose(args) => commands::diagnose::run(&args),
         Command::Migrate(args) => commands::migrate::run(&args),
+        Command::Compose(args) => commands::compose::run(&args),
     };
     code as i32
 }

@@ -76,6 +76,24 @@ pub fn onboard_error(py: Python<'_>, e: &scalable_ai::OnboardError) -> PyErr {
     )
 }
 
+create_exception!(
+    scalable._core,
+    ComposeError,
+    ScalableError,
+    "A workflow that cannot be composed: an unusable manifest, a missing `include_docs` path, or a file it cannot write."
+);
+
+/// A `ComposeError` carrying `code`, `message` and `hint`.
+pub fn compose_error(py: Python<'_>, e: &scalable_ai::ComposeError) -> PyErr {
+    coded(
+        py,
+        ComposeError::new_err(format!("[{}] {e}", e.code())),
+        e.code(),
+        e,
+        e.hint(),
+    )
+}
+
 /// A `RunError` carrying `code`, `message` and `hint`.
 pub fn run_error(py: Python<'_>, e: &scalable_runs::RunsError) -> PyErr {
     coded(

@@ -4,6 +4,7 @@
 
 mod ai;
 mod cache;
+mod compose;
 mod errors;
 mod manifest;
 mod onboard;
@@ -30,6 +31,10 @@ mod _core {
     use crate::cache::{
         CacheCall, CacheFunction, blake3_hex, cache_evict, cache_hash_dir, cache_hash_file,
     };
+    #[pymodule_export]
+    use crate::compose::compose_workflow_json;
+    #[pymodule_export]
+    use crate::errors::ComposeError;
     #[pymodule_export]
     use crate::errors::{CacheError, LaunchError, OnboardError, RunError};
     #[pymodule_export]

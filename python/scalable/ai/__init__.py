@@ -11,6 +11,7 @@ import os
 from typing import Any, Protocol, runtime_checkable
 
 from scalable.ai.results import (
+    ComposeResult,
     DiagnoseResult,
     ExplainResult,
     Finding,
@@ -21,6 +22,7 @@ from scalable.ai.results import (
 )
 
 __all__ = [
+    "ComposeResult",
     "DiagnoseResult",
     "ExplainResult",
     "Finding",
@@ -28,6 +30,7 @@ __all__ = [
     "MigrationNotes",
     "MigrationResult",
     "OnboardResult",
+    "compose_workflow",
     "diagnose_run",
     "explain_plan",
     "migrate_manifest",
@@ -270,10 +273,77 @@ def _onboard_result(doc: dict[str, Any], notes: list[str]) -> OnboardResult:
     )
 
 
+def compose_workflow(
+    description: str,
+    no_ai: bool = True,
+    manifest: str | os.PathLike[str] | None = None,
+    *,
+    capabilities: str | os.PathLike[str] | None = None,
+    output_dir: str | os.PathLike[str] | None = None,
+    write: bool = False,
+    force: bool = False,
+    include_docs: str | os.PathLike[str] | None = None,
+) -> ComposeResult:
+    """Compose a workflow from a description, as ``scalable compose`` does:
+    ``workflow.py`` code, manifest additions and dependencies.
+
+    ``manifest`` is the manifest to add to (default ``./scalable.yaml`` when
+    it exists; without one the additions are a whole manifest). Components
+    onboarded by ``init-component`` under ``capabilities`` (default
+    ``./capabilities``) are models the description may name. Nothing is
+    written unless ``write=True`` (``workflow.py`` and
+    ``scalable.additions.yaml`` in ``output_dir``, default ``.``; existing files
+    are replaced only with ``force=True``). Heuristic mode is the only mode so
+    far: ``no_ai=False`` gives the same result, with a note. ``include_docs`` is
+    for LLM mode: checked to exist, not read. Raises
+    :class:`scalable.ai.ComposeError` (``.code``, ``.message``, ``.hint``) for an
+    unusable manifest, a missing ``include_docs`` or a file that exists. A
+    description it cannot make sense of is not an error: ``workflow_code`` is
+    empty and ``understood`` and ``notes`` say why.
+    """
+    from scalable import _core
+
+    def path(p: str | os.PathLike[str] | None) -> str | None:
+        return None if p is None else os.fspath(p)
+
+    document = _core.compose_workflow_json(
+        description,
+        manifest=path(manifest),
+        capabilities=path(capabilities),
+        output_dir=path(output_dir),
+        write=write,
+        force=force,
+        include_docs=path(include_docs),
+    )
+    doc = json.loads(document)
+    notes = list(doc["notes"])
+    if not no_ai:
+        notes.append("LLM mode is not available yet; this is the heuristic result")
+    return ComposeResult(
+        workflow_code=doc["workflow_code"],
+        manifest_additions=doc["manifest_additions"],
+        dependencies=list(doc["dependencies"]),
+        understood=doc["intent"],
+        functions=list(doc["functions"]),
+        validation_errors=list(doc["validation_errors"]),
+        notes=notes,
+        written=list(doc["written"]),
+        confidence=doc["confidence"],
+        mode=doc["mode"],
+        provenance=doc["provenance"],
+        text=doc["text"],
+        document=document,
+    )
+
+
 def __getattr__(name: str) -> Any:
-    # The exception lives in the native module; load it only when asked for.
+    # The exceptions live in the native module; load them only when asked for.
     if name == "OnboardError":
         from scalable._core import OnboardError
 
         return OnboardError
+    if name == "ComposeError":
+        from scalable._core import ComposeError
+
+        return ComposeError
     raise AttributeError(f"module 'scalable.ai' has no attribute {name!r}")

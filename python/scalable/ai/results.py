@@ -165,3 +165,37 @@ class MigrationResult:
     def to_json(self) -> str:
         """The migration as JSON (what ``scalable migrate --format json`` prints)."""
         return self.document
+
+
+@dataclass(frozen=True)
+class ComposeResult:
+    """What ``compose_workflow`` understood and generated.
+
+    ``workflow_code`` is the ``workflow.py`` text (empty when no model to
+    run was recognised); ``manifest_additions`` the YAML to merge into
+    ``scalable.yaml`` (a whole manifest when there was none);
+    ``dependencies`` the Python packages the workflow imports;
+    ``understood`` the parsed description (models, inputs, stages, fanout,
+    parallel, outputs, not_understood); ``functions`` each generated
+    function's name, stage and tag; ``validation_errors`` what validating the
+    additions reported (empty when they validate); ``text`` what
+    ``scalable compose`` prints.
+    """
+
+    workflow_code: str
+    manifest_additions: str
+    dependencies: list[str]
+    understood: dict[str, Any]
+    functions: list[dict[str, str]]
+    validation_errors: list[str]
+    notes: list[str]
+    written: list[str]
+    confidence: str
+    mode: str
+    provenance: str
+    text: str
+    document: str = field(repr=False, compare=False)
+
+    def to_json(self) -> str:
+        """The result as ``scalable compose --format json`` prints it."""
+        return self.document

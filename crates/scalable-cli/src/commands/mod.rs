@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod cache;
+pub mod compose;
 pub mod diagnose;
 pub mod explain;
 pub mod init_component;

@@ -410,6 +410,7 @@ fn usage_errors_exit_2() {
     }
 }
 mod cache;
+mod compose;
 mod diagnose;
 mod explain;
 mod init_component;
