@@ -21,11 +21,15 @@ bench_setup() {
     mkdir -p "$out"
 }
 
-# bench_run NAME: times the commands in the arrays `names` and `commands`
-# (each run once first, so a failing command stops the script), then writes
-# $out/NAME.md, $out/NAME.json and the medians table $out/NAME_medians.md.
+# bench_run NAME [shell]: times the commands in the arrays `names` and
+# `commands` (each run once first, so a failing command stops the script),
+# then writes $out/NAME.md, $out/NAME.json and the medians table
+# $out/NAME_medians.md. With `shell`, commands run through a shell (for
+# `cd DIR && ...`; hyperfine subtracts the shell's own start-up).
 bench_run() {
     local name=$1 c i
+    local direct=(-N)
+    [ "${2:-}" = shell ] && direct=()
     for c in "${commands[@]}"; do
         bash -c "$c" >/dev/null
     done
@@ -35,7 +39,7 @@ bench_run() {
     for i in "${!names[@]}"; do
         args+=(-n "${names[$i]}" "${commands[$i]}")
     done
-    hyperfine -N --warmup 3 --runs "$runs" \
+    hyperfine "${direct[@]}" --warmup 3 --runs "$runs" \
         --export-markdown "$out/$name.md" --export-json "$out/$name.json" \
         "${args[@]}"
     "$py" - "$out/$name.json" <<'PY' | tee "$out/${name}_medians.md"
