@@ -29,7 +29,7 @@ $(VENV)/.tools: requirements-dev.txt
 	touch $@
 
 # The wheel is rebuilt whenever Rust or Python sources change.
-SOURCES := $(shell find crates python -type f \( -name '*.rs' -o -name '*.py' -o -name '*.pyi' -o -name 'Cargo.toml' \) 2>/dev/null) Cargo.toml Cargo.lock pyproject.toml
+SOURCES := $(shell find crates python -type f \( -name '*.rs' -o -name '*.py' -o -name '*.pyi' -o -name 'Cargo.toml' \) 2>/dev/null) Cargo.toml Cargo.lock pyproject.toml packaging/wheel-data/scripts/scalable
 # The example model, installed (not editable: an editable install's .pth slows every Python start).
 MODEL_SOURCES := $(shell find examples/models/demeter -name '*.py' -not -path '*/build/*' 2>/dev/null)
 $(VENV)/.model: $(VENV)/.tools $(MODEL_SOURCES)
